@@ -1,0 +1,26 @@
+// The `vulnreview` command. Wiring only: each command's work lives in src/commands/.
+import { Command } from 'commander';
+import { registerDatasetCommand } from './commands/dataset.ts';
+import { registerEvalCommand } from './commands/eval.ts';
+import { registerFunctionsCommand } from './commands/functions.ts';
+import { registerScanCommand } from './commands/scan.ts';
+import { VERSION } from './version.ts';
+
+const program = new Command()
+  .name('vulnreview')
+  .description('Find security vulnerabilities in the C and C++ functions a change touches.')
+  .version(VERSION)
+  .showHelpAfterError();
+
+registerFunctionsCommand(program);
+registerScanCommand(program);
+registerEvalCommand(program);
+registerDatasetCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Usage and configuration errors exit 2 (see docs: exit codes); a command sets its own code otherwise.
+  console.error(`vulnreview: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 2;
+}

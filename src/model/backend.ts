@@ -1,0 +1,30 @@
+import type { BackendName, FunctionInput, Verdict } from '../types.ts';
+
+/**
+ * Judges one function at a time. Implementations: the OpenAI-compatible endpoint backend and the
+ * offline rules backend. Concurrency, caching and the time budget live outside (see analyse.ts), so a
+ * backend only has to answer one question well.
+ */
+export interface Backend {
+  readonly name: BackendName;
+  /** Model name at the endpoint, or the rules engine's version, recorded with every verdict. */
+  readonly model: string;
+  /** Identifies the prompt (or rule set) so cached verdicts from another prompt are never reused. */
+  readonly promptHash: string;
+  /** Throws BackendError when no verdict could be had (after the backend's own retries). */
+  analyse(fn: FunctionInput, signal?: AbortSignal): Promise<Verdict>;
+  /** Releases sockets, parsers and the like. */
+  close?(): Promise<void>;
+}
+
+/** A verdict could not be obtained; `retryable` tells whether a later run might succeed. */
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BackendError';
+  }
+}

@@ -1,0 +1,114 @@
+// The values that flow through the pipeline, left to right:
+// diff → FileChange → ChangedFunction → Verdict → Finding → reporters.
+// Every stage takes and returns plain data of these shapes, so each can be tested on its own.
+
+export type Lang = 'c' | 'cpp';
+
+/** How a file took part in the change. `mode-only` and `deleted` files have no new-side code to analyse. */
+export type FileStatus = 'added' | 'modified' | 'renamed' | 'deleted' | 'binary' | 'mode-only';
+
+/** A hunk's extent on the new side; review comments may only be placed on lines inside one. */
+export interface HunkRange {
+  /** First new-side line of the hunk (1-based). */
+  newStart: number;
+  /** Number of new-side lines the hunk covers (context + added). */
+  newLines: number;
+}
+
+/** One file of a unified diff, reduced to what the later stages need. */
+export interface FileChange {
+  /** New-side path (the old path when the file was deleted). */
+  path: string;
+  /** Old-side path when it differs (renames). */
+  oldPath?: string;
+  status: FileStatus;
+  /** New-side line numbers (1-based, ascending) of added lines. */
+  addedLines: number[];
+  /**
+   * New-side positions of deletions: for each run of deleted lines, the number of the new-side line that
+   * follows it (ascending). A function containing that position, or ending right before it, lost lines.
+   */
+  deletionPoints: number[];
+  /** The patch was missing (GitHub leaves out large ones): the whole file counts as changed. */
+  wholeFile: boolean;
+  hunks: HunkRange[];
+}
+
+/** A function definition the change touched, exactly as it stands on the new side. */
+export interface ChangedFunction {
+  file: string;
+  /** Qualified name, e.g. `ns::Class::method`, `operator==`, `Class::~Class`. */
+  name: string;
+  /** 1-based new-side line of the definition's first line (return type / template line included). */
+  start: number;
+  /** 1-based new-side line of its closing brace. */
+  end: number;
+  lang: Lang;
+  source: string;
+}
+
+/** What a backend needs to judge a function: evaluation samples have no file or name. */
+export interface FunctionInput {
+  source: string;
+  lang: Lang;
+  name?: string;
+  file?: string;
+}
+
+/** The five classes of the Draper VDISC labels the seed's model was trained on. */
+export type VdiscClass = 'CWE-120' | 'CWE-119' | 'CWE-469' | 'CWE-476' | 'CWE-other';
+export const VDISC_CLASSES: readonly VdiscClass[] = ['CWE-120', 'CWE-119', 'CWE-469', 'CWE-476', 'CWE-other'];
+
+export type BackendName = 'endpoint' | 'rules';
+
+/** A backend's answer for one function. */
+export interface Verdict {
+  /** true vulnerable, false not, null unclassified (the answer matched neither side; never counts as safe). */
+  vulnerable: boolean | null;
+  /** P(vulnerable) in [0, 1]. From logprobs when the endpoint gives them; fixed per answer or rule otherwise. */
+  confidence: number;
+  /** The VDISC class when the backend named one. */
+  cwe?: VdiscClass;
+  /** The model's text answer, or the rule ids that fired. */
+  rawAnswer: string;
+  backend: BackendName;
+  model: string;
+  /** Hash of the prompt that produced this verdict, so results can be traced to the exact prompt. */
+  promptHash: string;
+  /** Short human reason (a rule's explanation); the model backend leaves it empty. */
+  reason?: string;
+  /** 1-based line within the function source the reason points at, when known. */
+  line?: number;
+  /** Served from the verdict cache rather than asked again. */
+  cached?: boolean;
+}
+
+/** A function that got no verdict, and why: shown to the user and counted by the gate. */
+export interface Skipped {
+  file: string;
+  function?: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export type SkipReason =
+  | 'too-large' // file over the size limit
+  | 'binary'
+  | 'unreadable' // file could not be read at the head revision
+  | 'too-long' // function over the token budget
+  | 'backend-error' // the model failed after retries
+  | 'budget-exhausted' // the overall time budget ran out before its turn
+  | 'ignored-path'; // excluded by paths / paths-ignore (listed, not counted as unanalysed)
+
+/** The outcome for one function: a verdict, or the reason it has none. */
+export type Analysis = { fn: ChangedFunction; verdict: Verdict } | { fn: ChangedFunction; skipped: Skipped };
+
+/** A vulnerable verdict turned into something to report. */
+export interface Finding {
+  /** SARIF rule id: `vulnreview/CWE-120` … or `vulnreview/vulnerable` when no CWE was named. */
+  ruleId: string;
+  fn: ChangedFunction;
+  verdict: Verdict;
+  /** Stable across re-runs and line shifts: rule + normalized function source. */
+  fingerprint: string;
+}
