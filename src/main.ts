@@ -1,4 +1,9 @@
-// The GitHub Action's entry point. Wiring only (being built).
+// The GitHub Action's entry point. Wiring only: the work is in action.ts.
 import * as core from '@actions/core';
+import { run } from './action.ts';
 
-core.setFailed('vulnreview: the action is not available in this build yet');
+try {
+  await run();
+} catch (error) {
+  core.setFailed(`vulnreview: ${error instanceof Error ? error.message : String(error)}`);
+}

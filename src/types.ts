@@ -26,12 +26,19 @@ export interface FileChange {
   addedLines: number[];
   /**
    * New-side positions of deletions: for each run of deleted lines, the number of the new-side line that
-   * follows it (ascending). A function containing that position, or ending right before it, lost lines.
+   * follows it (ascending; last line + 1 at the end of the file). A function lost lines when that
+   * position is in (start, end]: lines removed right before its closing brace count, lines removed right
+   * before its first line do not (see docs/extract.md).
    */
   deletionPoints: number[];
   /** The patch was missing (GitHub leaves out large ones): the whole file counts as changed. */
   wholeFile: boolean;
   hunks: HunkRange[];
+  /**
+   * Old-side lines (context and deleted) of each hunk, set by the diff parser. Lets extraction tell a
+   * function that was only moved (its exact text was already there) from a changed one.
+   */
+  oldHunks?: string[][];
 }
 
 /** A function definition the change touched, exactly as it stands on the new side. */

@@ -1,10 +1,129 @@
+// `vulnreview eval`: the seed's tables for a backend on a labelled data set. Wiring only: reading and
+// sampling live in src/eval/, judging in src/model/.
 import type { Command } from 'commander';
+import { InputError, parseBackend } from '../config.ts';
+import { openDataset } from '../eval/dataset.ts';
+import { createProgress } from '../eval/progress.ts';
+import { renderTables } from '../eval/report.ts';
+import { runEval } from '../eval/run-eval.ts';
+import { writeEvalReport } from '../eval/write-report.ts';
+import { analyseAll, DEFAULT_CONCURRENCY } from '../model/analyse.ts';
+import { FileVerdictCache } from '../model/cache.ts';
+import { createBackend } from '../model/create.ts';
+
+export const DEFAULT_CACHE_DIR = '.vulnreview-cache';
+export const DEFAULT_EVAL_OUT = 'vulnreview-eval';
+
+interface EvalFlags {
+  dataset: string;
+  sample?: string;
+  seed: string;
+  out: string;
+  targetPrecision: string;
+  backend: string;
+  endpoint?: string;
+  model?: string;
+  prompt: string;
+  concurrency: string;
+  timeout?: string;
+  cache: string | false;
+}
+
+function wholeNumber(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InputError(flag, value, `a whole number ≥ ${min}`);
+  return n;
+}
+
+function share(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InputError(flag, value, 'a number in (0, 1]');
+  return n;
+}
 
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('(being built)')
-    .action(() => {
-      throw new Error('vulnreview eval is not available in this build yet');
+    .description(
+      "the seed's tables (Table 4 and 5), PR curve and thresholds for a backend on a labelled data set",
+    )
+    .requiredOption(
+      '--dataset <file>',
+      'labelled data: .jsonl (../shared/data shape) or Draper VDISC .h5/.hdf5',
+    )
+    .option(
+      '--sample <n>',
+      'evaluate a stratified sample of N functions (class mix kept) instead of every row',
+    )
+    .option('--seed <s>', 'seed of the sample draw', '1')
+    .option('--out <dir>', 'where eval.md, eval.json and pr-curve.svg go', DEFAULT_EVAL_OUT)
+    .option('--target-precision <p>', 'report the confidence threshold that reaches this precision', '0.9')
+    .option('--backend <name>', 'auto | endpoint | rules', 'auto')
+    .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model or LoRA adapter name at the endpoint')
+    .option('--prompt <p>', 'pd-1 | pd-2 | a template file', 'pd-1')
+    .option('--concurrency <n>', 'requests in flight', String(DEFAULT_CONCURRENCY))
+    .option('--timeout <seconds>', 'per request')
+    .option('--cache <dir>', 'verdict cache (makes a stopped run resumable)', DEFAULT_CACHE_DIR)
+    .option('--no-cache', 'ask again for every function')
+    .action(async (flags: EvalFlags) => {
+      process.exitCode = await runEvalCommand(flags);
     });
+}
+
+async function runEvalCommand(flags: EvalFlags): Promise<number> {
+  const sample = flags.sample === undefined ? undefined : wholeNumber(flags.sample, '--sample', 1);
+  const seed = wholeNumber(flags.seed, '--seed', 0);
+  const targetPrecision = share(flags.targetPrecision, '--target-precision');
+  const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
+  const timeoutSeconds = flags.timeout === undefined ? undefined : wholeNumber(flags.timeout, '--timeout', 1);
+  const source = await openDataset(flags.dataset);
+
+  const { backend, notice } = await createBackend({
+    backend: parseBackend(flags.backend, '--backend'),
+    endpoint: flags.endpoint,
+    model: flags.model,
+    apiKey: process.env.VULNREVIEW_API_KEY || undefined,
+    prompt: flags.prompt,
+    timeoutSeconds,
+  });
+  if (notice) console.error(notice);
+  const cache = flags.cache === false ? undefined : new FileVerdictCache(flags.cache);
+
+  // First Ctrl-C: stop asking, keep what is done, write it marked partial. A second one exits at once.
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    console.error('\nInterrupted: finishing the report with the verdicts so far (Ctrl-C again to quit now).');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let progress: ReturnType<typeof createProgress> | undefined;
+  try {
+    const report = await runEval({
+      source,
+      sample,
+      seed,
+      targetPrecision,
+      backend,
+      // The rules backend asks no prompt: its hash identifies the rule set instead.
+      prompt: backend.name === 'rules' ? 'none (rules)' : flags.prompt,
+      signal: interrupt.signal,
+      onLoaded: (count) => {
+        console.error(`Evaluating ${count} functions with ${backend.name} (${backend.model})…`);
+        progress = createProgress(count);
+      },
+      onResult: () => progress?.tick(),
+      judge: (inputs, hooks) => analyseAll(inputs, backend, { concurrency, cache, ...hooks }),
+    });
+    progress?.stop();
+    const written = await writeEvalReport(report, flags.out);
+    console.log(renderTables(report));
+    console.error(`\nWrote ${written.join(', ')}`);
+    return report.run.partial ? 130 : 0;
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSigint);
+    await backend.close?.();
+  }
 }

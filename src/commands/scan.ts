@@ -1,10 +1,290 @@
+// `vulnreview scan`: the action's pipeline on a local change — a git repository (working tree or two
+// revisions) or a patch file against a directory — with the findings on stdout and a SARIF file.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import {
+  type BackendChoice,
+  InputError,
+  parseBackend,
+  parseConfidence,
+  parseGlobs,
+  parseOnError,
+  parsePositiveInt,
+} from '../config.ts';
+import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
+import { diffText, repoRoot, resolveRevision, showFile, untrackedFiles } from '../git/local.ts';
+import { directoryReader, type FileReader } from '../git/worktree.ts';
+import { FileVerdictCache } from '../model/cache.ts';
+import { createBackend } from '../model/create.ts';
+import { runPipeline, unanalysedCount } from '../pipeline.ts';
+import { evaluateGate, type OnError } from '../report/gate.ts';
+import { buildSarif } from '../report/sarif.ts';
+import { renderJson, renderTable } from '../report/table.ts';
+import type { FileChange } from '../types.ts';
+
+export interface ScanOptions {
+  repo?: string;
+  base?: string;
+  head?: string;
+  diff?: string;
+  root?: string;
+  backend: BackendChoice;
+  endpoint?: string;
+  model?: string;
+  prompt: string;
+  concurrency: number;
+  timeoutSeconds?: number;
+  /** Verdict cache directory, or false for none. */
+  cache: string | false;
+  sarif: string;
+  format: 'table' | 'json';
+  failOnConfidence?: number;
+  onError: OnError;
+  paths: string[];
+  pathsIgnore: string[];
+  maxFileBytes: number;
+  category: string;
+}
+
+export interface ScanIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Draw a progress bar on stderr (only when it is a terminal). */
+  progress?: boolean;
+}
+
+/** A progress bar on stderr while functions are analysed; nothing when stderr is not a terminal. */
+function progressBar(enabled: boolean | undefined): {
+  update: (done: number, total: number) => void;
+  stop: () => void;
+} {
+  if (!enabled) return { update: () => {}, stop: () => {} };
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: 'vulnreview [{bar}] {value}/{total} functions',
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+  let started = false;
+  return {
+    update: (done, total) => {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+interface Change {
+  changes: FileChange[];
+  readFile: FileReader;
+  label: string;
+}
+
+async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
+  let text: string;
+  try {
+    text = await readFile(diffFile, 'utf8');
+  } catch (error) {
+    throw new InputError('--diff', diffFile, `a readable patch file (${(error as Error).message})`);
+  }
+  return {
+    changes: parseUnifiedDiff(text),
+    readFile: directoryReader(root),
+    label: `${diffFile} against ${root}`,
+  };
+}
+
+/**
+ * Working tree (head undefined): `git diff BASE` for tracked files plus every untracked, not ignored file
+ * as wholly added — so a new file is scanned without having to `git add` it. A head revision: `git diff
+ * BASE HEAD` with files read by `git show`, so the working tree does not matter.
+ */
+async function fromGit(repo: string, base: string, head: string | undefined): Promise<Change> {
+  const root = await repoRoot(repo).catch((error: Error) => {
+    throw new InputError(
+      '--repo',
+      repo,
+      `a git repository, or use --diff FILE for a patch (${error.message})`,
+    );
+  });
+  const baseSha = await resolveRevision(root, base).catch(() => {
+    throw new InputError('--base', base, `a revision that exists in ${root}`);
+  });
+  if (head === undefined) {
+    const changes = parseUnifiedDiff(await diffText(root, baseSha));
+    const known = new Set(changes.map((c) => c.path));
+    for (const path of await untrackedFiles(root))
+      if (!known.has(path)) changes.push(wholeFileChange(path, 'added'));
+    return { changes, readFile: directoryReader(root), label: `working tree of ${root} against ${base}` };
+  }
+  const headSha = await resolveRevision(root, head).catch(() => {
+    throw new InputError('--head', head, `a revision that exists in ${root}`);
+  });
+  return {
+    changes: parseUnifiedDiff(await diffText(root, baseSha, headSha)),
+    readFile: (path) => showFile(root, headSha, path),
+    label: `${head} against ${base} in ${root}`,
+  };
+}
+
+/** Runs a scan and returns the exit code (conventions.md): 0 done, 1 gate tripped, 3 analysis incomplete. */
+export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
+  const change = options.diff
+    ? await fromPatchFile(options.diff, resolve(options.root ?? '.'))
+    : await fromGit(resolve(options.repo ?? '.'), options.base ?? 'HEAD', options.head);
+
+  const { backend, notice } = await createBackend({
+    backend: options.backend,
+    endpoint: options.endpoint,
+    model: options.model,
+    apiKey: io.env.VULNREVIEW_API_KEY || undefined,
+    prompt: options.prompt,
+    timeoutSeconds: options.timeoutSeconds,
+  });
+  if (notice) io.stderr(`vulnreview: ${notice}\n`);
+  io.stderr(
+    `vulnreview: scanning ${change.label} (${change.changes.length} changed files) with ${backend.name} (${backend.model})\n`,
+  );
+  let result: Awaited<ReturnType<typeof runPipeline>>;
+  const bar = progressBar(io.progress);
+  try {
+    result = await runPipeline({
+      changes: change.changes,
+      readFile: change.readFile,
+      backend,
+      extract: { maxFileBytes: options.maxFileBytes, paths: options.paths, pathsIgnore: options.pathsIgnore },
+      analyse: {
+        concurrency: options.concurrency,
+        ...(options.cache ? { cache: new FileVerdictCache(options.cache) } : {}),
+        onCacheError: (e) => io.stderr(`vulnreview: verdict cache: ${e.message}\n`),
+      },
+      onProgress: bar.update,
+    });
+  } finally {
+    bar.stop();
+    await backend.close?.();
+  }
+
+  const sarif = buildSarif({
+    findings: result.findings,
+    skipped: result.skipped.filter((s) => s.reason !== 'ignored-path'),
+    unclassified: result.unclassified,
+    backend: backend.name,
+    model: backend.model,
+    category: options.category,
+  });
+  await mkdir(dirname(resolve(options.sarif)), { recursive: true });
+  await writeFile(options.sarif, `${JSON.stringify(sarif, null, 2)}\n`);
+  io.stdout(options.format === 'json' ? renderJson(result) : renderTable(result));
+  io.stderr(`vulnreview: SARIF written to ${options.sarif}\n`);
+
+  const gate = evaluateGate({
+    findings: result.findings,
+    unanalysed: unanalysedCount(result),
+    failOnConfidence: options.failOnConfidence,
+    onError: options.onError,
+  });
+  for (const w of gate.warnings) io.stderr(`vulnreview: warning: ${w}\n`);
+  for (const f of gate.failures) io.stderr(`vulnreview: failed: ${f}\n`);
+  return gate.exitCode;
+}
+
+function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vulnreview');
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...parseGlobs(value)];
+
+/** Commander's raw option values → ScanOptions, each bad value named. */
+export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ScanOptions {
+  const str = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+  const format = str('format') ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new InputError('--format', format, 'table or json');
+  if (str('root') && !str('diff'))
+    throw new InputError('--root', str('root')!, 'to be used with --diff FILE');
+  if (str('diff') && (str('head') || str('base'))) {
+    throw new InputError(
+      '--diff',
+      str('diff')!,
+      'a patch file on its own: --base/--head apply to git mode only',
+    );
+  }
+  const timeout = str('timeout');
+  return {
+    repo: str('repo'),
+    base: str('base'),
+    head: str('head'),
+    diff: str('diff'),
+    root: str('root'),
+    backend: parseBackend(str('backend') ?? 'auto', '--backend'),
+    endpoint: str('endpoint'),
+    model: str('model'),
+    prompt: str('prompt') ?? 'pd-1',
+    concurrency: parsePositiveInt(str('concurrency') ?? '', '--concurrency', 8),
+    timeoutSeconds: timeout === undefined ? undefined : parsePositiveInt(timeout, '--timeout', 60),
+    cache: raw.cache === false ? false : (str('cache') ?? defaultCacheDir(env)),
+    sarif: str('sarif') ?? 'vulnreview.sarif',
+    format,
+    failOnConfidence: parseConfidence(str('failOnConfidence') ?? '', '--fail-on-confidence'),
+    onError: parseOnError(str('onError') ?? 'fail', '--on-error'),
+    paths: (raw.paths as string[] | undefined) ?? [],
+    pathsIgnore: (raw.pathsIgnore as string[] | undefined) ?? [],
+    maxFileBytes: parsePositiveInt(str('maxFileSize') ?? '', '--max-file-size', 1024) * 1024,
+    category: str('category') ?? 'vulnreview/',
+  };
+}
 
 export function registerScanCommand(program: Command): void {
   program
     .command('scan')
-    .description('(being built)')
-    .action(() => {
-      throw new Error('vulnreview scan is not available in this build yet');
+    .description(
+      'Analyse the C/C++ functions a local change touches: the working tree against HEAD by default, two revisions, or a patch file (--diff).',
+    )
+    .option('--repo <dir>', 'git repository to scan', '.')
+    .option('--base <ref>', 'base revision (default HEAD)')
+    .option('--head <ref>', 'head revision (default: the working tree, untracked files included)')
+    .option('--diff <file>', 'scan a unified diff instead of a git repository (no git needed)')
+    .option('--root <dir>', 'with --diff: directory holding the new-side files (default .)')
+    .option('--backend <name>', 'auto | endpoint | rules', 'auto')
+    .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
+    .option('--model <name>', 'model or LoRA adapter name at the endpoint')
+    .option('--prompt <name>', 'pd-1 | pd-2 | template file', 'pd-1')
+    .option('--concurrency <n>', 'model requests in flight', '8')
+    .option('--timeout <seconds>', 'per model request')
+    .option('--cache <dir>', 'verdict cache directory (default ~/.cache/vulnreview)')
+    .option('--no-cache', 'do not read or write the verdict cache')
+    .option('--sarif <file>', 'SARIF output file', 'vulnreview.sarif')
+    .option('--format <format>', 'table | json (stdout)', 'table')
+    .option('--fail-on-confidence <x>', 'exit 1 when a finding reaches this confidence (0..1)')
+    .option('--on-error <mode>', 'fail (exit 3) | warn, when functions went unanalysed', 'fail')
+    .option('--paths <globs>', 'only files matching these globs (comma-separated, repeatable)', collect)
+    .option(
+      '--paths-ignore <globs>',
+      'leave out files matching these globs (comma-separated, repeatable)',
+      collect,
+    )
+    .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
+    .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')
+    .addHelpText(
+      'after',
+      '\nThe API key comes from the VULNREVIEW_API_KEY environment variable, never a flag.',
+    )
+    .action(async (raw: Record<string, unknown>) => {
+      const io: ScanIo = {
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        env: process.env,
+        progress: process.stderr.isTTY === true,
+      };
+      process.exitCode = await scan(scanOptionsFrom(raw, process.env), io);
     });
 }

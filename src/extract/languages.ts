@@ -24,9 +24,10 @@ let runtime: Promise<void> | undefined;
 const languages = new Map<Lang, Promise<Language>>();
 
 function initRuntime(): Promise<void> {
-  runtime ??= Parser.init({
-    locateFile: (name: string) => locate(name, `web-tree-sitter/${name}`),
-  });
+  // The typings name Emscripten's module type, whose declarations are not installed; locateFile is all
+  // we pass.
+  const options = { locateFile: (name: string) => locate(name, `web-tree-sitter/${name}`) };
+  runtime ??= Parser.init(options as unknown as Parameters<typeof Parser.init>[0]);
   return runtime;
 }
 

@@ -13,6 +13,12 @@ export interface Backend {
   readonly promptHash: string;
   /** Throws BackendError when no verdict could be had (after the backend's own retries). */
   analyse(fn: FunctionInput, signal?: AbortSignal): Promise<Verdict>;
+  /**
+   * Optional: everything about `fn` the verdict depends on besides model and prompt hash (e.g. the rendered
+   * messages, when a template includes the file name), used for the verdict cache key. Without it the
+   * cache keys on the function's language and source.
+   */
+  cacheSource?(fn: FunctionInput): string;
   /** Releases sockets, parsers and the like. */
   close?(): Promise<void>;
 }

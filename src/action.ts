@@ -1,0 +1,301 @@
+// The action: pull request → pipeline → SARIF, review, summary, outputs, gate. main.ts only calls run().
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import { configFromInputs, type RunConfig } from './config.ts';
+import { languageOf } from './extract/language.ts';
+import { createGitHubClient, type GitHubClient } from './github/client.ts';
+import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
+import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
+import { listPullRequestFiles, toFileChanges } from './github/pr-files.ts';
+import {
+  applyReviewPlan,
+  listExistingComments,
+  listReviewBodies,
+  type ReviewOutcome,
+} from './github/reviews.ts';
+import type { Backend } from './model/backend.ts';
+import { FileVerdictCache } from './model/cache.ts';
+import { createBackend } from './model/create.ts';
+import { type PipelineResult, runPipeline, unanalysedCount } from './pipeline.ts';
+import { evaluateGate } from './report/gate.ts';
+import { planReview } from './report/review.ts';
+import { buildSarif } from './report/sarif.ts';
+import { renderSummary } from './report/summary.ts';
+import type { FileChange } from './types.ts';
+
+const CACHE_DIR_NAME = 'vulnreview-verdicts';
+
+function setOutputs(values: {
+  findings: number;
+  high: number;
+  analysed: number;
+  skipped: number;
+  sarif: string;
+}) {
+  core.setOutput('findings', values.findings);
+  core.setOutput('high-confidence-findings', values.high);
+  core.setOutput('analysed-functions', values.analysed);
+  core.setOutput('skipped-functions', values.skipped);
+  core.setOutput('sarif-file', values.sarif);
+}
+
+async function writeSarif(
+  config: RunConfig,
+  result: PipelineResult,
+  backend: Backend | undefined,
+): Promise<void> {
+  const sarif = buildSarif({
+    findings: result.findings,
+    skipped: result.skipped.filter((s) => s.reason !== 'ignored-path'),
+    unclassified: result.unclassified,
+    backend: backend?.name ?? 'rules',
+    model: backend?.model ?? 'none',
+    category: config.category,
+  });
+  await mkdir(dirname(config.sarifFile), { recursive: true });
+  await writeFile(config.sarifFile, `${JSON.stringify(sarif, null, 2)}\n`);
+}
+
+/** Files at the head SHA: from the workspace only when it is checked out at exactly that commit. */
+async function chooseReader(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  files: Map<string, string>,
+): Promise<FileReader> {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  if (workspace && (await workspaceHeadSha(workspace)) === pr.headSha) {
+    core.info(`Reading files from the workspace (checked out at ${pr.headSha.slice(0, 12)})`);
+    return directoryReader(workspace);
+  }
+  core.info(`Reading files at ${pr.headSha.slice(0, 12)} through the GitHub API`);
+  return apiReader(octokit, pr, files, (m) => core.warning(m));
+}
+
+function cacheKeys(backend: Backend, headSha: string): { key: string; prefix: string } {
+  const model = createHash('sha256').update(backend.model).digest('hex').slice(0, 12);
+  const prefix = `vulnreview-v1-${backend.name}-${model}-${backend.promptHash}-`;
+  return { key: `${prefix}${headSha}`, prefix };
+}
+
+/** Restores the verdict cache; any failure only warns, as a run without a cache is just slower. */
+async function restoreVerdicts(dir: string, keys: { key: string; prefix: string }): Promise<void> {
+  if (!cache.isFeatureAvailable()) return;
+  try {
+    const hit = await cache.restoreCache([dir], keys.key, [keys.prefix]);
+    core.info(hit ? `Verdict cache restored (${hit})` : 'No verdict cache yet');
+  } catch (error) {
+    core.warning(`Could not restore the verdict cache: ${String(error)}`);
+  }
+}
+
+async function saveVerdicts(dir: string, keys: { key: string }): Promise<void> {
+  if (!cache.isFeatureAvailable()) return;
+  try {
+    await cache.saveCache([dir], keys.key);
+  } catch (error) {
+    core.warning(`Could not save the verdict cache: ${String(error)}`);
+  }
+}
+
+async function postReview(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  config: RunConfig,
+  changes: FileChange[],
+  result: PipelineResult,
+): Promise<ReviewOutcome | undefined> {
+  try {
+    const [existing, bodies] = await Promise.all([
+      listExistingComments(octokit, pr),
+      listReviewBodies(octokit, pr),
+    ]);
+    const incompletePaths = new Set([
+      ...result.skipped.filter((s) => s.reason !== 'ignored-path').map((s) => s.file),
+      ...result.unclassified.map((u) => u.fn.file),
+    ]);
+    const plan = planReview({
+      findings: result.findings,
+      changes,
+      existing,
+      existingReviewBodies: bodies,
+      maxComments: config.maxComments,
+      incompletePaths,
+    });
+    const { GITHUB_SERVER_URL, GITHUB_RUN_ID } = process.env;
+    const outcome = await applyReviewPlan(octokit, pr, plan, {
+      unanalysed: unanalysedCount(result),
+      ...(GITHUB_RUN_ID
+        ? {
+            summaryUrl: `${GITHUB_SERVER_URL ?? 'https://github.com'}/${pr.owner}/${pr.repo}/actions/runs/${GITHUB_RUN_ID}`,
+          }
+        : {}),
+      warn: (m) => core.warning(m),
+    });
+    if (outcome.readOnly) {
+      core.warning(
+        'vulnreview could not post review comments: the token is read-only (a pull request from a fork, or missing `pull-requests: write`). Findings are in the SARIF file and the job summary.',
+      );
+    } else {
+      core.info(
+        `Review: ${outcome.inline} inline, ${outcome.fileLevel} file-level, ${outcome.inBody} in the body, ${plan.alreadyPosted} already posted, ${outcome.removed} removed, ${outcome.markedFixed} marked fixed`,
+      );
+    }
+    return outcome;
+  } catch (error) {
+    // The review is a convenience on top of SARIF and the summary: its failure must not hide them.
+    core.warning(
+      `vulnreview could not update the review comments: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
+}
+
+function emptyResult(changes: FileChange[]): PipelineResult {
+  return {
+    functions: [],
+    analyses: [],
+    findings: [],
+    skipped: [],
+    unclassified: [],
+    files: [],
+    stats: {
+      changedFiles: changes.length,
+      sourceFiles: 0,
+      changedFunctions: 0,
+      analysed: 0,
+      vulnerable: 0,
+      unclassified: 0,
+      cached: 0,
+      findings: 0,
+      skipped: 0,
+      ignored: 0,
+      skippedByReason: {},
+      durationMs: 0,
+    },
+  };
+}
+
+/** For tests: settings of the GitHub client that production leaves at their defaults. */
+export interface RunOverrides {
+  github?: { pacing?: boolean };
+}
+
+export async function run(overrides: RunOverrides = {}): Promise<void> {
+  const started = performance.now();
+  let config: RunConfig;
+  try {
+    config = configFromInputs((name) => core.getInput(name));
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  const token = core.getInput('github-token');
+  const apiKey = config.apiKey ?? process.env.VULNREVIEW_API_KEY;
+  if (token) core.setSecret(token);
+  if (apiKey) core.setSecret(apiKey);
+
+  const eventName = process.env.GITHUB_EVENT_NAME ?? '';
+  if (!PULL_REQUEST_EVENTS.has(eventName)) {
+    core.notice(
+      `vulnreview reviews pull requests; the "${eventName || 'unknown'}" event has none, so there is nothing to analyse. Use \`vulnreview scan --base REF\` for other changes.`,
+    );
+    setOutputs({ findings: 0, high: 0, analysed: 0, skipped: 0, sarif: '' });
+    return;
+  }
+
+  const pr = readPullRequestEvent(process.env.GITHUB_EVENT_PATH ?? '', process.env.GITHUB_REPOSITORY);
+  const octokit = createGitHubClient({
+    token,
+    baseUrl: process.env.GITHUB_API_URL,
+    log: { debug: core.debug, info: core.debug, warn: core.warning, error: core.error },
+    ...overrides.github,
+  });
+  const files = await listPullRequestFiles(octokit, pr);
+  const { changes, warnings } = toFileChanges(files);
+  warnings.forEach((w) => {
+    core.warning(w);
+  });
+
+  let result: PipelineResult;
+  let backend: Backend | undefined;
+  let notice: string | undefined;
+  if (!changes.some((c) => c.status !== 'deleted' && languageOf(c.path) !== undefined)) {
+    core.notice(
+      `vulnreview: this pull request changes ${changes.length} files, none of them C or C++: nothing to analyse.`,
+    );
+    result = emptyResult(changes);
+  } else {
+    ({ backend, notice } = await createBackend({
+      backend: config.backend,
+      endpoint: config.endpoint,
+      model: config.model,
+      apiKey,
+      prompt: config.prompt,
+      timeoutSeconds: config.timeoutSeconds,
+    }));
+    if (notice) core.notice(notice);
+    const cacheDir = join(process.env.RUNNER_TEMP ?? tmpdir(), CACHE_DIR_NAME);
+    const keys = cacheKeys(backend, pr.headSha);
+    if (config.cache) await restoreVerdicts(cacheDir, keys);
+    const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
+    try {
+      result = await runPipeline({
+        changes,
+        readFile: await chooseReader(octokit, pr, blobShas),
+        backend,
+        extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
+        analyse: {
+          concurrency: config.concurrency,
+          onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
+          ...(config.cache ? { cache: new FileVerdictCache(cacheDir) } : {}),
+        },
+      });
+    } finally {
+      await backend.close?.();
+    }
+    if (config.cache) await saveVerdicts(cacheDir, keys);
+  }
+
+  await writeSarif(config, result, backend);
+  const review =
+    result.findings.length > 0 || result.functions.length > 0
+      ? await postReview(octokit, pr, config, changes, result)
+      : undefined;
+  const gate = evaluateGate({
+    findings: result.findings,
+    unanalysed: unanalysedCount(result),
+    failOnConfidence: config.failOnConfidence,
+    onError: config.onError,
+  });
+
+  if (process.env.GITHUB_STEP_SUMMARY) {
+    const serverUrl = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
+    let markdown = renderSummary(result, {
+      backend: backend?.name ?? 'none',
+      model: backend?.model ?? 'none',
+      notice,
+      durationMs: performance.now() - started,
+      blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
+      failOnConfidence: config.failOnConfidence,
+    });
+    if (review?.readOnly)
+      markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
+    // Appended directly: core.summary remembers the first file it wrote to for the life of the process.
+    await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
+  }
+  setOutputs({
+    findings: result.findings.length,
+    high: gate.highConfidence,
+    analysed: result.stats.analysed,
+    skipped: result.stats.skipped + result.stats.unclassified,
+    sarif: config.sarifFile,
+  });
+  gate.warnings.forEach((w) => {
+    core.warning(w);
+  });
+  if (gate.failures.length > 0) core.setFailed(`vulnreview: ${gate.failures.join('; ')}`);
+}

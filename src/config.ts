@@ -1,0 +1,101 @@
+// Action inputs and CLI flags → one validated set of options. Both front ends share the validators, so a
+// bad value gets the same message naming the input whichever way it came in.
+import type { OnError } from './report/gate.ts';
+
+export type BackendChoice = 'auto' | 'endpoint' | 'rules';
+
+export interface RunConfig {
+  backend: BackendChoice;
+  endpoint?: string;
+  model?: string;
+  apiKey?: string;
+  prompt: string;
+  concurrency: number;
+  timeoutSeconds?: number;
+  sarifFile: string;
+  failOnConfidence?: number;
+  onError: OnError;
+  maxComments: number;
+  paths: string[];
+  pathsIgnore: string[];
+  maxFileBytes: number;
+  category: string;
+  cache: boolean;
+}
+
+/** A bad input or flag: exit code 2, with the input's name and what is allowed. */
+export class InputError extends Error {
+  constructor(input: string, value: string, expected: string) {
+    super(`invalid ${input} "${value}": expected ${expected}`);
+    this.name = 'InputError';
+  }
+}
+
+export function parseBackend(value: string, input = 'backend'): BackendChoice {
+  const v = value.trim() || 'auto';
+  if (v === 'auto' || v === 'endpoint' || v === 'rules') return v;
+  throw new InputError(input, value, 'auto, endpoint or rules');
+}
+
+export function parseOnError(value: string, input = 'on-error'): OnError {
+  const v = value.trim() || 'fail';
+  if (v === 'fail' || v === 'warn') return v;
+  throw new InputError(input, value, 'fail or warn');
+}
+
+/** Empty means "never fail on findings". */
+export function parseConfidence(value: string, input = 'fail-on-confidence'): number | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InputError(input, value, 'a number from 0 to 1');
+  return n;
+}
+
+export function parsePositiveInt(value: string, input: string, fallback: number, min = 1): number {
+  const v = value.trim();
+  if (v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InputError(input, value, `a whole number ≥ ${min}`);
+  return n;
+}
+
+/** Globs separated by newlines or commas, blank entries and `#` comments dropped. */
+export function parseGlobs(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
+}
+
+export function parseBoolean(value: string, input: string, fallback: boolean): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === '') return fallback;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new InputError(input, value, 'true or false');
+}
+
+/** Reads the action's inputs (names as in action.yml) through `get`, which returns '' for unset ones. */
+export function configFromInputs(get: (name: string) => string): RunConfig {
+  const optional = (name: string) => get(name).trim() || undefined;
+  const timeout = get('timeout').trim();
+  return {
+    backend: parseBackend(get('backend')),
+    endpoint: optional('endpoint'),
+    model: optional('model'),
+    apiKey: optional('api-key'),
+    prompt: optional('prompt') ?? 'pd-1',
+    concurrency: parsePositiveInt(get('concurrency'), 'concurrency', 8),
+    timeoutSeconds: timeout === '' ? undefined : parsePositiveInt(timeout, 'timeout', 60),
+    sarifFile: optional('sarif-file') ?? 'vulnreview.sarif',
+    failOnConfidence: parseConfidence(get('fail-on-confidence')),
+    onError: parseOnError(get('on-error')),
+    maxComments: parsePositiveInt(get('max-comments'), 'max-comments', 30, 0),
+    paths: parseGlobs(get('paths')),
+    pathsIgnore: parseGlobs(get('paths-ignore')),
+    maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
+    category: optional('category') ?? 'vulnreview/',
+    cache: parseBoolean(get('cache'), 'cache', true),
+  };
+}

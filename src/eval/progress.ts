@@ -1,0 +1,81 @@
+// Progress for long runs: a bar with rate and ETA on a terminal; plain periodic lines elsewhere (CI logs,
+// pipes), where a redrawn bar would only print control characters.
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  tick(): void;
+  stop(): void;
+}
+
+const LINE_EVERY_MS = 15_000;
+
+function rateAndEta(done: number, total: number, startedMs: number): { rate: string; eta: string } {
+  const seconds = (Date.now() - startedMs) / 1000;
+  const rate = seconds > 0 ? done / seconds : 0;
+  const left = rate > 0 ? (total - done) / rate : Number.NaN;
+  const eta = Number.isFinite(left) ? formatDuration(left) : '?';
+  return { rate: rate.toFixed(1), eta };
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+export function createProgress(
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+  label = 'functions',
+): Progress {
+  const startedMs = Date.now();
+  let done = 0;
+  let stopped = false;
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {eta}`,
+        stream,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0, { rate: '0.0', eta: '?' });
+    return {
+      tick() {
+        done++;
+        bar.update(done, rateAndEta(done, total, startedMs));
+      },
+      stop() {
+        if (stopped) return;
+        stopped = true;
+        bar.stop();
+      },
+    };
+  }
+  let lastLine = startedMs;
+  const line = () => {
+    const { rate, eta } = rateAndEta(done, total, startedMs);
+    stream.write(`${done}/${total} ${label} (${rate}/s, ETA ${eta})\n`);
+  };
+  return {
+    tick() {
+      done++;
+      if (Date.now() - lastLine >= LINE_EVERY_MS || done === total) {
+        lastLine = Date.now();
+        line();
+      }
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (done !== total) line();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+// Every function definition in a C or C++ file, with its qualified name, exact lines and source text.
+//
+// The walk only enters nodes that can hold definitions (namespaces, classes, linkage blocks, templates,
+// preprocessor branches, ERROR regions), never function bodies or initialisers: that keeps the cost to
+// a small fraction of parsing on table-heavy files, and it is why lambdas and local classes belong to
+// the function around them.
+import type { Node, Parser, Tree } from 'web-tree-sitter';
+import type { ChangedFunction, Lang } from '../types.ts';
+import { createParser } from './languages.ts';
+import { cleanName, declaredName, qualify } from './names.ts';
+
+/** A function definition found in a file (the same shape the later stages receive). */
+export type FunctionDef = ChangedFunction;
+
+export interface FileFunctions {
+  /** Ordered by start line. */
+  functions: FunctionDef[];
+  /** Share of the file's lines that lie in tree-sitter ERROR regions (0 = parsed cleanly). */
+  errorRatio: number;
+}
+
+// Nodes whose children may be definitions. Everything else is a leaf for this walk.
+const CONTAINERS = new Set([
+  'translation_unit',
+  'namespace_definition',
+  'declaration_list',
+  'linkage_specification',
+  'template_declaration',
+  'class_specifier',
+  'struct_specifier',
+  'union_specifier',
+  'field_declaration_list',
+  'friend_declaration',
+  'declaration',
+  'field_declaration',
+  'type_definition',
+  'export_declaration',
+  'preproc_if',
+  'preproc_ifdef',
+  'preproc_else',
+  'preproc_elif',
+  'preproc_elifdef',
+  'ERROR',
+]);
+
+// A definition's first line is that of these wrappers when it is their direct child:
+// `template <class T>` above it, `extern "C"` or `friend` before it.
+const PREFIXES = new Set(['template_declaration', 'linkage_specification', 'friend_declaration']);
+
+const CLASS_LIKE = new Set(['class_specifier', 'struct_specifier', 'union_specifier']);
+
+interface Scope {
+  names: string[];
+  /** How many trailing entries of `names` are classes (a `friend` definition is not a member). */
+  classDepth: number;
+}
+
+const parsers = new Map<Lang, Promise<Parser>>();
+
+function parserFor(lang: Lang): Promise<Parser> {
+  let parser = parsers.get(lang);
+  if (!parser) {
+    parser = createParser(lang);
+    parsers.set(lang, parser);
+  }
+  return parser;
+}
+
+/** Offsets (UTF-16 units, as tree-sitter reports them for JS strings) where each line starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  let at = text.indexOf('\n');
+  while (at >= 0) {
+    starts.push(at + 1);
+    at = text.indexOf('\n', at + 1);
+  }
+  return starts;
+}
+
+/**
+ * `static int __init dev_init(void)`: an unknown macro makes tree-sitter end a declaration (with a
+ * MISSING `;`) on the line where the definition begins. That declaration is really the definition's start.
+ */
+function cutShort(before: Node | null | undefined, definition: Node): Node | undefined {
+  if (before?.type !== 'declaration' || before.endPosition.row !== definition.startPosition.row)
+    return undefined;
+  return before.lastChild?.isMissing ? before : undefined;
+}
+
+class Collector {
+  readonly functions: FunctionDef[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly starts: number[],
+    private readonly lang: Lang,
+    private readonly file: string,
+  ) {}
+
+  visit(node: Node, scope: Scope, prefix: Node | undefined, before?: Node | null): void {
+    const type = node.type;
+    if (type === 'function_definition') {
+      this.definition(node, scope, prefix ?? cutShort(before, node));
+      return;
+    }
+    if (!CONTAINERS.has(type)) return;
+    let inner = scope;
+    if (type === 'namespace_definition') {
+      const name = node.childForFieldName('name');
+      inner = {
+        names: [...scope.names, name ? cleanName(name.text) : '(anonymous namespace)'],
+        classDepth: 0,
+      };
+    } else if (CLASS_LIKE.has(type)) {
+      const name = node.childForFieldName('name');
+      if (name) inner = { names: [...scope.names, cleanName(name.text)], classDepth: scope.classDepth + 1 };
+    } else if (type === 'friend_declaration') {
+      inner = { names: scope.names.slice(0, scope.names.length - scope.classDepth), classDepth: 0 };
+    }
+    const childPrefix = PREFIXES.has(type) ? (prefix ?? node) : undefined;
+    const children = node.children;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (!child) continue;
+      if (child.type === 'compound_statement') this.macroDefinition(child, children[i - 1], inner);
+      else this.visit(child, inner, childPrefix, children[i - 1]);
+    }
+  }
+
+  private definition(node: Node, scope: Scope, prefix: Node | undefined): void {
+    const body = node.childForFieldName('body');
+    // `f() = default;`, `= delete;` and pure virtuals have no body: declarations, not definitions.
+    if (!body) return;
+    const name = declaredName(node) ?? '(unnamed)';
+    this.add(prefix ?? node, node, qualify(scope.names, name));
+  }
+
+  /**
+   * `SYSCALL_DEFINE1(close, unsigned int, fd) { … }` or `TEST(Suite, Case) { … }`: a macro call that
+   * tree-sitter could not end with `;`, directly followed by a block. Such blocks are function bodies in
+   * practice; the macro call, as written, serves as the name.
+   */
+  private macroDefinition(block: Node, before: Node | null | undefined, scope: Scope): void {
+    if (before?.type !== 'expression_statement') return;
+    const call = before.firstNamedChild;
+    if (call?.type !== 'call_expression') return;
+    if (block.startPosition.row - call.endPosition.row > 1) return;
+    this.add(before, block, qualify(scope.names, cleanName(call.text)));
+  }
+
+  private add(first: Node, last: Node, name: string): void {
+    const startRow = first.startPosition.row;
+    const end = last.endPosition;
+    const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    const lineStart = this.starts[startRow] ?? 0;
+    // Keep the first line's indentation; if other code shares that line, start at the definition.
+    const lead = this.text.slice(lineStart, first.startIndex);
+    const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
+    this.functions.push({
+      file: this.file,
+      name,
+      start: startRow + 1,
+      end: endRow + 1,
+      lang: this.lang,
+      source: this.text.slice(from, last.endIndex),
+    });
+  }
+}
+
+/**
+ * Share of lines holding tokens tree-sitter could not place. An ERROR node may wrap a whole file and
+ * still contain well-formed definitions, so only its loose children count: tokens and leaves, not the
+ * complete constructs (which carry ERROR nodes of their own if they are broken). Comments never count.
+ * 0 without any walk when the tree has no errors.
+ */
+function errorRatio(tree: Tree, lineCount: number): number {
+  const root = tree.rootNode;
+  if (!root.hasError) return 0;
+  const bad = new Uint8Array(lineCount + 2);
+  const mark = (node: Node) => {
+    const last = Math.min(node.endPosition.row, lineCount);
+    for (let row = node.startPosition.row; row <= last; row++) bad[row] = 1;
+  };
+  // Descend only into subtrees that contain an error: descendantsOfType('ERROR') would visit every node
+  // and costs a quarter of the parse on large files.
+  const stack: Node[] = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    const isError = node.type === 'ERROR';
+    if (isError && node.childCount === 0) mark(node);
+    for (const child of node.children) {
+      if (!child) continue;
+      if (child.hasError) stack.push(child);
+      if (!isError || child.type === 'ERROR' || child.type === 'comment') continue;
+      if (child.isNamed && child.childCount > 0) continue;
+      mark(child);
+    }
+  }
+  let count = 0;
+  for (let row = 0; row < lineCount; row++) count += bad[row]!;
+  return Math.min(1, count / Math.max(1, lineCount));
+}
+
+/**
+ * Parses `text` and returns every function definition in it. `file` is only copied into the results.
+ * Never throws on malformed code: what tree-sitter recovers is returned and `errorRatio` says how much
+ * of the file it could not parse.
+ */
+export async function extractFunctions(text: string, lang: Lang, file: string): Promise<FileFunctions> {
+  const parser = await parserFor(lang);
+  const tree = parser.parse(text);
+  if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
+  try {
+    const starts = lineStarts(text);
+    const collector = new Collector(text, starts, lang, file);
+    collector.visit(tree.rootNode, { names: [], classDepth: 0 }, undefined);
+    const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
+    const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;
+    return { functions, errorRatio: errorRatio(tree, lineCount) };
+  } finally {
+    tree.delete();
+  }
+}

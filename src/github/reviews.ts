@@ -1,0 +1,181 @@
+// Carries out a ReviewPlan on the pull request: one review per run, file-level comments, and the
+// removal of our comments whose finding went away.
+import { type ExistingComment, fixedReplyBody, type ReviewPlan, reviewBody } from '../report/review.ts';
+import type { GitHubClient } from './client.ts';
+import type { PullRequestRef } from './event.ts';
+
+export async function listExistingComments(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+): Promise<ExistingComment[]> {
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+    per_page: 100,
+  });
+  return comments.map((c) => ({
+    id: c.id,
+    path: c.path,
+    body: c.body ?? '',
+    ...(c.in_reply_to_id ? { inReplyToId: c.in_reply_to_id } : {}),
+  }));
+}
+
+export async function listReviewBodies(octokit: GitHubClient, pr: PullRequestRef): Promise<string[]> {
+  const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
+    owner: pr.owner,
+    repo: pr.repo,
+    pull_number: pr.number,
+    per_page: 100,
+  });
+  return reviews.map((r) => r.body ?? '').filter((b) => b.includes('vulnreview'));
+}
+
+export interface ReviewOutcome {
+  inline: number;
+  fileLevel: number;
+  /** Findings listed in the review body (cap, unplaceable, or moved there after a 422). */
+  inBody: number;
+  removed: number;
+  markedFixed: number;
+  /** The token could not write (fork PR, read-only token): nothing was posted. */
+  readOnly: boolean;
+  reviewPosted: boolean;
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
+}
+
+/** 403 means "may not write" unless it is a rate limit (those also answer 403). */
+function isForbidden(error: unknown): boolean {
+  return (
+    statusOf(error) === 403 && !/rate limit/i.test(error instanceof Error ? error.message : String(error))
+  );
+}
+
+export interface ApplyOptions {
+  /** Changed functions or files left unanalysed, mentioned in the review body. */
+  unanalysed?: number;
+  summaryUrl?: string;
+  warn: (message: string) => void;
+}
+
+/** What GitHub answers when the token may not write: the caller warns once and carries on. */
+export class ReadOnlyTokenError extends Error {}
+
+export async function applyReviewPlan(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  plan: ReviewPlan,
+  options: ApplyOptions,
+): Promise<ReviewOutcome> {
+  const outcome: ReviewOutcome = {
+    inline: 0,
+    fileLevel: 0,
+    inBody: 0,
+    removed: 0,
+    markedFixed: 0,
+    readOnly: false,
+    reviewPosted: false,
+  };
+  const repo = { owner: pr.owner, repo: pr.repo };
+  const working: ReviewPlan = { ...plan, inBody: [...plan.inBody], inline: [...plan.inline], fileLevel: [] };
+  try {
+    // File-level comments cannot be part of a review (its comments need a line), so they go first, one by one.
+    for (const c of plan.fileLevel) {
+      try {
+        await octokit.rest.pulls.createReviewComment({
+          ...repo,
+          pull_number: pr.number,
+          commit_id: pr.headSha,
+          path: c.path,
+          body: c.body,
+          subject_type: 'file',
+        });
+        working.fileLevel.push(c);
+        outcome.fileLevel++;
+      } catch (error) {
+        if (isForbidden(error)) throw new ReadOnlyTokenError(String(error));
+        if (statusOf(error) !== 422) throw error;
+        options.warn(
+          `${c.path}: GitHub refused a file-level comment (422); the finding is listed in the review body`,
+        );
+        working.inBody.push(c.finding);
+      }
+    }
+    if (working.inline.length + working.fileLevel.length + working.inBody.length > 0) {
+      await postReview(octokit, pr, working, options);
+      outcome.reviewPosted = true;
+    }
+    outcome.inline = working.inline.length;
+    outcome.inBody = working.inBody.length;
+
+    for (const c of plan.remove) {
+      try {
+        await octokit.rest.pulls.deleteReviewComment({ ...repo, comment_id: c.id });
+        outcome.removed++;
+      } catch (error) {
+        if (isForbidden(error)) throw new ReadOnlyTokenError(String(error));
+        if (statusOf(error) !== 404) throw error; // already gone: nothing to do
+      }
+    }
+    for (const c of plan.markFixed) {
+      await octokit.rest.pulls.createReplyForReviewComment({
+        ...repo,
+        pull_number: pr.number,
+        comment_id: c.id,
+        body: fixedReplyBody(fingerprintOfComment(c), pr.headSha),
+      });
+      outcome.markedFixed++;
+    }
+  } catch (error) {
+    if (!(error instanceof ReadOnlyTokenError) && !isForbidden(error)) throw error;
+    outcome.readOnly = true;
+  }
+  return outcome;
+}
+
+function fingerprintOfComment(c: ExistingComment): string {
+  return /<!-- vulnreview:fp=([0-9a-f]+) -->/.exec(c.body)?.[1] ?? '0';
+}
+
+/**
+ * One review (event COMMENT). Placement avoids 422, but if GitHub still rejects a line, the review is
+ * posted again with every inline comment moved into the body: GitHub does not say which one it refused.
+ */
+async function postReview(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  plan: ReviewPlan,
+  options: ApplyOptions,
+): Promise<void> {
+  const send = (p: ReviewPlan) =>
+    octokit.rest.pulls.createReview({
+      owner: pr.owner,
+      repo: pr.repo,
+      pull_number: pr.number,
+      commit_id: pr.headSha,
+      event: 'COMMENT',
+      body: reviewBody(p, { unanalysed: options.unanalysed, summaryUrl: options.summaryUrl }),
+      comments: p.inline.map((c) => ({
+        path: c.path,
+        body: c.body,
+        line: c.line,
+        side: 'RIGHT' as const,
+        ...(c.startLine !== undefined ? { start_line: c.startLine, start_side: 'RIGHT' as const } : {}),
+      })),
+    });
+  try {
+    await send(plan);
+  } catch (error) {
+    if (statusOf(error) !== 422 || plan.inline.length === 0) throw error;
+    options.warn(
+      `GitHub refused the review's inline comments (422: ${error instanceof Error ? error.message : String(error)}); posting them in the review body instead`,
+    );
+    plan.inBody.push(...plan.inline.map((c) => c.finding));
+    plan.inline.length = 0;
+    await send(plan);
+  }
+}

@@ -1,0 +1,639 @@
+// Walks one function in source order, keeping FlowState up to date and letting each construct check
+// itself against what is known at that point.
+import type { SyntaxNode as Node } from './tree.ts';
+import { handleCall, scalarNames } from './calls.ts';
+import { escapes, reportLeaks, visitDelete } from './memory.ts';
+import { FlowState, type Hit, type VarInfo } from './state.ts';
+import {
+  baseName,
+  COMPARISON_OPERATORS,
+  identifiersIn,
+  isNullLiteral,
+  LOGICAL_OPERATORS,
+  named,
+  numberValue,
+  subscriptIndex,
+  typeSize,
+  unwrap,
+} from './syntax.ts';
+import { allocationOf, evalConst, maxStringLength, NULLABLE_CALLS, taintOf } from './values.ts';
+import { calleeName } from './syntax.ts';
+
+const NARROW_TYPES = new Set(['char', 'signed char', 'unsigned char', 'short', 'unsigned short', 'int8_t', 'int16_t']);
+
+/** Runs every check over the tree of one function and returns what fired. */
+export function analyseFunctionTree(root: Node): Hit[] {
+  const walker = new Walker();
+  walker.visit(root);
+  reportLeaks(walker.state);
+  return walker.state.hits;
+}
+
+class Walker {
+  readonly state = new FlowState();
+  private loopDepth = 0;
+
+  visit(node: Node): void {
+    switch (node.type) {
+      case 'function_definition':
+        return this.visitFunction(node);
+      case 'declaration':
+        return this.visitDeclaration(node);
+      case 'assignment_expression':
+        return this.visitAssignment(node);
+      case 'call_expression':
+        return this.visitCall(node);
+      case 'identifier':
+        return this.read(node);
+      case 'if_statement':
+        return this.visitIf(node);
+      case 'while_statement':
+      case 'do_statement':
+        return this.visitLoop(node);
+      case 'for_statement':
+        return this.visitFor(node);
+      case 'conditional_expression':
+        return this.visitConditional(node);
+      case 'binary_expression':
+        return this.visitBinary(node);
+      case 'unary_expression':
+        return this.visitUnary(node);
+      case 'update_expression':
+        return this.visitUpdate(node);
+      case 'subscript_expression':
+        return this.visitSubscript(node);
+      case 'pointer_expression':
+        return this.visitPointer(node);
+      case 'field_expression':
+        return this.visitField(node);
+      case 'cast_expression':
+        return this.visitCast(node);
+      case 'delete_expression':
+        this.visitChildren(node);
+        return visitDelete(this.state, node);
+      case 'sizeof_expression':
+      case 'comment':
+      case 'string_literal':
+      case 'number_literal':
+      case 'field_identifier':
+      case 'type_identifier':
+      case 'primitive_type':
+      case 'statement_identifier':
+        return;
+      default:
+        return this.visitChildren(node);
+    }
+  }
+
+  private visitChildren(node: Node): void {
+    for (const child of named(node)) this.visit(child);
+  }
+
+  private visitFunction(node: Node): void {
+    const declarator = node.childForFieldName('declarator');
+    const fnDecl = declarator ? findFunctionDeclarator(declarator) : undefined;
+    const params = fnDecl?.childForFieldName('parameters');
+    if (params) {
+      this.state.variadic = params.text.includes('...') || params.text.includes('va_list');
+      for (const param of named(params)) {
+        if (param.type !== 'parameter_declaration') continue;
+        const type = param.childForFieldName('type')?.text ?? '';
+        const d = param.childForFieldName('declarator');
+        if (d) this.declare(d, type, true);
+      }
+    }
+    const body = node.childForFieldName('body');
+    if (body) this.visit(body);
+  }
+
+  /** Records a declared variable; returns its name. */
+  private declare(declarator: Node, typeText: string, isParam: boolean): string | undefined {
+    let d: Node | null = declarator;
+    let depth = 0;
+    let arraySize: Node | null | undefined;
+    let array = false;
+    while (d && d.type !== 'identifier') {
+      if (d.type === 'pointer_declarator' || d.type === 'reference_declarator') depth += d.type === 'pointer_declarator' ? 1 : 0;
+      if (d.type === 'array_declarator') {
+        array = true;
+        arraySize = d.childForFieldName('size');
+      }
+      d = d.childForFieldName('declarator') ?? (d.type === 'reference_declarator' ? d.namedChild(0) : null);
+    }
+    if (!d) return undefined;
+    const name = d.text;
+    const scalarSize = typeSize(typeText);
+    const info: VarInfo = {
+      name,
+      typeText,
+      pointer: depth > 0 || (isParam && array),
+      array: array && !isParam,
+      elemSize: depth > 1 ? 8 : scalarSize,
+      unsigned: depth === 0 && /\b(unsigned|size_t|uint\w*)\b/.test(typeText),
+      plain: depth > 0 || scalarSize !== undefined,
+      isParam,
+      initialized: isParam || array,
+      sizeText: arraySize?.text,
+    };
+    this.state.vars.set(name, info);
+    this.state.forgetValue(name);
+    this.state.taint.delete(name);
+    this.state.ownedAllocations.delete(name);
+    if (info.array) {
+      this.state.origin.set(name, 'stack');
+      const count = arraySize ? evalConst(arraySize, this.state) : undefined;
+      if (count !== undefined && scalarSize !== undefined) this.state.capacity.set(name, count * scalarSize);
+    }
+    return name;
+  }
+
+  private visitDeclaration(node: Node): void {
+    const typeText = node.childForFieldName('type')?.text ?? '';
+    for (const child of named(node)) {
+      if (child.type === 'init_declarator') {
+        const value = child.childForFieldName('value');
+        if (value) this.visit(value);
+        const inner = child.childForFieldName('declarator');
+        const name = inner ? this.declare(inner, typeText, false) : undefined;
+        if (name && value) this.write(name, value, child);
+      } else if (child.type === 'identifier' || child.type.endsWith('_declarator')) {
+        this.declare(child, typeText, false);
+      }
+    }
+  }
+
+  /** `name = value`: replaces what was known about name. */
+  private write(name: string, value: Node, at: Node): void {
+    const state = this.state;
+    const info = state.vars.get(name);
+    const wasArrayInit = info?.array === true;
+    if (info) info.initialized = true;
+    state.lastWrite.set(name, at.startIndex);
+    const taint = taintOf(value, state);
+    if (taint) state.taint.set(name, taint);
+    else state.taint.delete(name);
+    if (wasArrayInit) {
+      // `char buf[] = "text"`: the array keeps its storage; only the known contents change
+      const len = maxStringLength(value, state);
+      if (len !== undefined) {
+        state.stringLength.set(name, len);
+        if (!state.capacity.has(name) && !info?.sizeText) state.capacity.set(name, len + 1);
+      }
+      return;
+    }
+    state.forgetValue(name);
+    state.ownedAllocations.delete(name);
+    const n = unwrap(value);
+    if (isNullLiteral(n)) {
+      if (info?.pointer) state.nullable.set(name, { rule: 'null-dereference', source: 'NULL' });
+      return;
+    }
+    const allocation = allocationOf(n, state);
+    if (allocation) {
+      state.origin.set(name, allocation.origin);
+      if (allocation.bytes !== undefined) state.capacity.set(name, allocation.bytes);
+      if (allocation.nullable) state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
+      if (allocation.origin !== 'stack' && allocation.origin !== 'literal') state.ownedAllocations.set(name, at);
+      if (allocation.sizeNode) this.checkAllocationSize(allocation.sizeNode, at);
+      if (allocation.origin === 'literal') state.stringLength.set(name, (allocation.bytes ?? 1) - 1);
+      return;
+    }
+    if (n.type === 'identifier') {
+      const from = n.text;
+      const cap = state.capacity.get(from);
+      if (cap !== undefined) state.capacity.set(name, cap);
+      const len = state.stringLength.get(from);
+      if (len !== undefined) state.stringLength.set(name, len);
+      const origin = state.origin.get(from);
+      if (origin) state.origin.set(name, origin);
+      const nullable = state.nullable.get(from);
+      if (nullable && !state.isNullChecked(from)) state.nullable.set(name, nullable);
+      state.derivedFrom.set(name, state.derivedFrom.get(from) ?? from);
+      return;
+    }
+    if (n.type === 'call_expression' && NULLABLE_CALLS.has(calleeName(n)) && info?.pointer) {
+      state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
+    }
+    if (n.type === 'binary_expression') this.checkPointerOffset(name, n, at);
+    const base = baseName(n);
+    if (base && base !== name) state.derivedFrom.set(name, state.derivedFrom.get(base) ?? base);
+    if (n.type === 'call_expression') {
+      const first = n.childForFieldName('arguments')?.namedChild(0);
+      const argBase = first ? baseName(first) : undefined;
+      if (argBase) state.derivedFrom.set(name, state.derivedFrom.get(argBase) ?? argBase);
+    }
+  }
+
+  /** `p = buf - 8`: a pointer before the start of the buffer. */
+  private checkPointerOffset(name: string, n: Node, at: Node): void {
+    const op = n.childForFieldName('operator')?.type;
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    if (op !== '-' || !left || !right) return;
+    const leftBase = unwrap(left);
+    if (leftBase.type !== 'identifier') return;
+    const from = this.state.vars.get(leftBase.text);
+    const offset = evalConst(right, this.state);
+    const isBuffer = from?.array || this.state.capacity.has(leftBase.text);
+    if (isBuffer && offset !== undefined && offset > 0) {
+      this.state.hit('pointer-before-buffer', at, `${name} points ${offset} elements before ${leftBase.text}`);
+    }
+  }
+
+  private checkAllocationSize(size: Node, at: Node): void {
+    const external = this.state.unboundedTaint(scalarNames(this.state, size), (n) => this.state.isBounded(n));
+    if (external) this.state.hit('allocation-size-external', at, `allocation size from ${external} is not bounded`);
+  }
+
+  private visitAssignment(node: Node): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.type ?? '=';
+    if (right) this.visit(right);
+    if (!left) return;
+    const target = unwrap(left);
+    if (target.type === 'identifier') {
+      if (op === '=') {
+        if (right) this.write(target.text, right, node);
+        return;
+      }
+      this.read(target);
+      this.checkArithmetic(target.text, node);
+      const taint = this.state.taint.get(target.text) ?? (right ? taintOf(right, this.state) : undefined);
+      if (taint) this.state.taint.set(target.text, taint);
+      return;
+    }
+    if (target.type === 'field_expression' && target.childForFieldName('operator')?.type === '.') {
+      const base = target.childForFieldName('argument');
+      const inner = base ? unwrap(base) : undefined;
+      if (inner?.type === 'identifier') {
+        const info = this.state.vars.get(inner.text);
+        if (info) info.initialized = true;
+        return;
+      }
+    }
+    this.visit(target);
+    if (target.type === 'subscript_expression' && right) this.noteTerminator(target, right);
+  }
+
+  /** `buf[k] = '\0'` fixes the string's length at k. */
+  private noteTerminator(target: Node, right: Node): void {
+    const arg = target.childForFieldName('argument');
+    const index = subscriptIndex(target);
+    const value = unwrap(right);
+    if (!arg || !index || unwrap(arg).type !== 'identifier') return;
+    if (value.text !== "'\\0'" && numberValue(value) !== 0) return;
+    const k = evalConst(index, this.state);
+    if (k !== undefined) this.state.stringLength.set(unwrap(arg).text, k);
+  }
+
+  private visitCall(node: Node): void {
+    const fn = node.childForFieldName('function');
+    if (fn && fn.type !== 'identifier') this.visit(fn);
+    const name = calleeName(node);
+    const args = node.childForFieldName('arguments');
+    if (args) {
+      if (name.includes('assert')) for (const arg of named(args)) this.visitCondition(arg);
+      else this.visitChildren(args);
+    }
+    handleCall(this.state, node, (n, at) => this.deref(n, at));
+  }
+
+  private read(node: Node): void {
+    const name = node.text;
+    const info = this.state.vars.get(name);
+    if (!info) return;
+    if (!info.initialized && info.plain && !info.isParam) {
+      if (this.loopDepth > 0 || mayBeAssignedBy(node)) {
+        // a loop may have assigned it on an earlier iteration; a macro-like call may assign it in place
+        info.initialized = true;
+        return;
+      }
+      this.state.hit('uninitialized-use', node, `${name} is read before it is assigned`);
+      info.initialized = true;
+    }
+    if (this.state.ownedAllocations.has(name) && escapes(node)) this.state.ownedAllocations.delete(name);
+  }
+
+  private deref(name: string, at: Node): void {
+    const state = this.state;
+    if (state.freed.has(name)) {
+      state.hit('use-after-free', at, `${name} is used after it was freed`);
+      state.freed.delete(name);
+    }
+    const nullable = state.nullable.get(name);
+    if (nullable && !state.isNullChecked(name)) {
+      state.hit(
+        nullable.rule,
+        at,
+        nullable.rule === 'null-dereference'
+          ? `${name} is NULL here`
+          : `${name} from ${nullable.source}() may be NULL and is not checked`,
+      );
+      state.nullable.delete(name);
+    }
+  }
+
+  private visitCondition(node: Node): void {
+    const n = unwrap(node);
+    if (n.type === 'identifier') {
+      this.state.addCheck(n.text, n.startIndex, 'null');
+      this.read(n);
+      return;
+    }
+    if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '!') {
+      const arg = n.childForFieldName('argument');
+      if (arg) this.visitCondition(arg);
+      return;
+    }
+    if (n.type === 'binary_expression' && LOGICAL_OPERATORS.has(n.childForFieldName('operator')?.type ?? '')) {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (left) this.visitCondition(left);
+      if (right) this.visitCondition(right);
+      return;
+    }
+    this.visit(n);
+  }
+
+  private visitIf(node: Node): void {
+    const condition = node.childForFieldName('condition');
+    if (condition) this.visitCondition(condition);
+    const before = new Map(this.state.freed);
+    const consequence = node.childForFieldName('consequence');
+    if (consequence) this.visit(consequence);
+    const alternative = node.childForFieldName('alternative');
+    if (!alternative) return;
+    const afterThen = new Map(this.state.freed);
+    this.state.freed.clear();
+    for (const [k, v] of before) this.state.freed.set(k, v);
+    this.visit(alternative);
+    for (const [k, v] of afterThen) this.state.freed.set(k, v);
+  }
+
+  private visitLoop(node: Node): void {
+    const condition = node.childForFieldName('condition');
+    if (node.type === 'while_statement' && condition) this.visitCondition(condition);
+    const body = node.childForFieldName('body');
+    this.loopDepth++;
+    if (body) this.visit(body);
+    this.loopDepth--;
+    if (node.type === 'do_statement' && condition) this.visitCondition(condition);
+  }
+
+  private visitFor(node: Node): void {
+    const init = node.childForFieldName('initializer');
+    if (init) this.visit(init);
+    const condition = node.childForFieldName('condition');
+    let pushed = false;
+    if (condition) {
+      this.visitCondition(condition);
+      const c = unwrap(condition);
+      const op = c.childForFieldName('operator')?.type;
+      const left = c.childForFieldName('left');
+      const right = c.childForFieldName('right');
+      if (c.type === 'binary_expression' && left && right && (op === '<' || op === '<=')) {
+        const variable = unwrap(left);
+        if (variable.type === 'identifier') {
+          const bound = evalConst(right, this.state);
+          const inclusive = op === '<=';
+          this.state.loops.push({
+            variable: variable.text,
+            max: bound === undefined ? undefined : inclusive ? bound : bound - 1,
+            boundText: right.text,
+            inclusive,
+            boundNode: right,
+          });
+          pushed = true;
+        }
+      }
+    }
+    const body = node.childForFieldName('body');
+    this.loopDepth++;
+    if (body) this.visit(body);
+    const update = node.childForFieldName('update');
+    if (update) this.visit(update);
+    this.loopDepth--;
+    if (pushed) this.state.loops.pop();
+  }
+
+  private visitConditional(node: Node): void {
+    const condition = node.childForFieldName('condition');
+    if (condition) this.visitCondition(condition);
+    const a = node.childForFieldName('consequence');
+    const b = node.childForFieldName('alternative');
+    if (a) this.visit(a);
+    if (b) this.visit(b);
+  }
+
+  private visitBinary(node: Node): void {
+    const op = node.childForFieldName('operator')?.type ?? '';
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return this.visitChildren(node);
+    if (LOGICAL_OPERATORS.has(op)) {
+      this.visitCondition(left);
+      this.visitCondition(right);
+      return;
+    }
+    this.visit(left);
+    this.visit(right);
+    if (COMPARISON_OPERATORS.has(op)) return this.recordComparison(node, op, left, right);
+    if (op === '+' || op === '-' || op === '*') {
+      for (const side of [left, right]) {
+        const n = unwrap(side);
+        if (n.type === 'identifier') this.checkArithmetic(n.text, node);
+      }
+      if (op === '-') this.checkPointerSubtraction(node, left, right);
+    }
+    if (op === '/' || op === '%') {
+      const divisor = scalarNames(this.state, right).find((n) => this.state.taint.has(n) && !this.state.isCheckedAtAll(n));
+      if (divisor) {
+        this.state.hit('divide-by-external', node, `divisor ${divisor} comes from ${this.state.taint.get(divisor)} unchecked`);
+      }
+    }
+    if (op === '>>') this.visitStreamRead(left, right);
+  }
+
+  /** `cin >> x` fills x with input. */
+  private visitStreamRead(left: Node, right: Node): void {
+    if (!/\bcin$|\bstd::cin$|stream$/i.test(unwrap(left).text)) return;
+    const target = baseName(right);
+    if (target) {
+      this.state.taint.set(target, 'std::cin');
+      this.state.lastWrite.set(target, right.startIndex);
+      const info = this.state.vars.get(target);
+      if (info) info.initialized = true;
+    }
+  }
+
+  private recordComparison(node: Node, op: string, left: Node, right: Node): void {
+    const pos = node.startIndex;
+    for (const [side, other] of [
+      [left, right],
+      [right, left],
+    ] as const) {
+      const kinds = comparisonKinds(op, other, this.state);
+      for (const name of identifiersIn(side)) for (const kind of kinds) this.state.addCheck(name, pos, kind);
+    }
+  }
+
+  private checkArithmetic(name: string, at: Node): void {
+    const info = this.state.vars.get(name);
+    if (!info || info.pointer || info.array) return;
+    const source = this.state.taint.get(name);
+    if (source && !this.state.isCheckedAtAll(name)) {
+      this.state.hit('integer-overflow-external', at, `arithmetic on ${name} from ${source} without a range check`);
+    }
+  }
+
+  private checkPointerSubtraction(node: Node, left: Node, right: Node): void {
+    const a = unwrap(left);
+    const b = unwrap(right);
+    if (a.type !== 'identifier' || b.type !== 'identifier') return;
+    const infoA = this.state.vars.get(a.text);
+    const infoB = this.state.vars.get(b.text);
+    if (!(infoA?.pointer || infoA?.array) || !(infoB?.pointer || infoB?.array)) return;
+    const rootA = this.state.derivedFrom.get(a.text) ?? a.text;
+    const rootB = this.state.derivedFrom.get(b.text) ?? b.text;
+    if (rootA !== rootB && this.state.derivedFrom.has(a.text)) {
+      this.state.hit('pointer-subtraction-size', node, `${a.text} and ${b.text} point into different buffers`);
+    }
+  }
+
+  private visitUnary(node: Node): void {
+    const op = node.childForFieldName('operator')?.type;
+    const arg = node.childForFieldName('argument');
+    if (op === '!' && arg) return this.visitCondition(arg);
+    this.visitChildren(node);
+  }
+
+  private visitUpdate(node: Node): void {
+    const arg = node.childForFieldName('argument');
+    if (!arg) return;
+    const n = unwrap(arg);
+    if (n.type === 'identifier') {
+      this.read(n);
+      this.checkArithmetic(n.text, node);
+    } else {
+      this.visit(arg);
+    }
+  }
+
+  private visitSubscript(node: Node): void {
+    const arg = node.childForFieldName('argument');
+    const index = subscriptIndex(node);
+    if (arg) this.visit(arg);
+    if (index) this.visit(index);
+    if (!arg || !index) return;
+    const a = unwrap(arg);
+    if (a.type !== 'identifier') return;
+    const name = a.text;
+    const info = this.state.vars.get(name);
+    if (info?.pointer) this.deref(name, node);
+    this.checkIndex(name, info, index, node);
+  }
+
+  private checkIndex(name: string, info: VarInfo | undefined, index: Node, at: Node): void {
+    const state = this.state;
+    const capacity = state.capacity.get(name);
+    const elem = info?.elemSize;
+    const k = evalConst(index, state);
+    if (k !== undefined) {
+      if (k < 0 && (info?.array || state.origin.has(name))) {
+        state.hit('index-out-of-bounds', at, `negative index ${k} into ${name}`);
+      } else if (capacity !== undefined && elem !== undefined && (k + 1) * elem > capacity) {
+        state.hit('index-out-of-bounds', at, `index ${k} past the ${capacity / elem} elements of ${name}`);
+      }
+      return;
+    }
+    const i = unwrap(index);
+    if (i.type === 'identifier') {
+      const loop = [...state.loops].reverse().find((l) => l.variable === i.text);
+      if (loop) {
+        if (loop.max !== undefined && capacity !== undefined && elem !== undefined && (loop.max + 1) * elem > capacity) {
+          state.hit('index-out-of-bounds', at, `loop index reaches ${loop.max} but ${name} has ${capacity / elem} elements`);
+        } else if (loop.inclusive && info?.sizeText === loop.boundText) {
+          state.hit('index-out-of-bounds', at, `loop runs to ${loop.boundText} inclusive over ${name}[${info.sizeText}]`);
+        } else if (capacity !== undefined || info?.array) {
+          const external = state.unboundedTaint(scalarNames(state, loop.boundNode), (n) => state.isBounded(n));
+          if (external) state.hit('unchecked-external-index', at, `loop bound ${external} comes from input unchecked`);
+        }
+      }
+    }
+    const external = state.unboundedTaint(scalarNames(state, index), (n) => state.isBounded(n));
+    if (external) {
+      state.hit('unchecked-external-index', at, `index ${external} from ${state.taint.get(external)} is not bounds-checked`);
+    }
+  }
+
+  private visitPointer(node: Node): void {
+    const op = node.childForFieldName('operator')?.type;
+    const arg = node.childForFieldName('argument');
+    if (!arg) return;
+    const n = unwrap(arg);
+    if (op === '&') {
+      if (n.type === 'identifier') {
+        const info = this.state.vars.get(n.text);
+        if (info) info.initialized = true;
+        if (this.state.ownedAllocations.has(n.text)) this.state.ownedAllocations.delete(n.text);
+        return;
+      }
+      return this.visit(arg);
+    }
+    this.visit(arg);
+    if (op === '*' && n.type === 'identifier') this.deref(n.text, node);
+  }
+
+  private visitField(node: Node): void {
+    const arg = node.childForFieldName('argument');
+    if (!arg) return;
+    this.visit(arg);
+    const n = unwrap(arg);
+    if (node.childForFieldName('operator')?.type === '->' && n.type === 'identifier') this.deref(n.text, node);
+  }
+
+  private visitCast(node: Node): void {
+    const value = node.childForFieldName('value');
+    if (!value) return;
+    this.visit(value);
+    const type = node.childForFieldName('type')?.text.replace(/\s+/g, ' ').trim() ?? '';
+    const n = unwrap(value);
+    if (NARROW_TYPES.has(type) && n.type === 'identifier') {
+      const info = this.state.vars.get(n.text);
+      const source = this.state.taint.get(n.text);
+      const wider = info && (typeSize(info.typeText) ?? 0) > (typeSize(type) ?? 0);
+      if (source && wider && !this.state.isBounded(n.text)) {
+        this.state.hit('narrowing-external', node, `${n.text} from ${source} is cast to ${type} unchecked`);
+      }
+    }
+  }
+}
+
+/**
+ * A variable passed by name to a function we do not know may be assigned there: in C that is a macro
+ * (spin_lock_irqsave(lock, flags), list_for_each(pos, head)). Printing and libc calls only read.
+ */
+function mayBeAssignedBy(ident: Node): boolean {
+  const parent = ident.parent;
+  if (parent?.type !== 'argument_list' || !parent.parent) return false;
+  const name = calleeName(parent.parent);
+  return !(name.startsWith('print') || name.endsWith('printf') || name.startsWith('str') || name.startsWith('mem'));
+}
+
+function findFunctionDeclarator(node: Node): Node | undefined {
+  if (node.type === 'function_declarator') return node;
+  const inner = node.childForFieldName('declarator');
+  return inner ? findFunctionDeclarator(inner) : undefined;
+}
+
+/** What comparing a variable with `other` tells: an upper bound, a lower bound (0 or -1), or a NULL test. */
+function comparisonKinds(op: string, other: Node, state: FlowState): ('upper' | 'lower' | 'null' | 'any')[] {
+  if (isNullLiteral(other)) return ['null'];
+  const value = evalConst(other, state);
+  if (value === 0) return op === '==' || op === '!=' ? ['null', 'lower'] : ['lower'];
+  if (value === -1) return ['lower'];
+  if (op === '!=') return ['any'];
+  if (op === '==') return ['upper', 'lower'];
+  return ['upper'];
+}

@@ -1,0 +1,188 @@
+// Small tree-sitter helpers shared by the checks. The C and C++ grammars name a few fields differently
+// (`index` vs `indices`, parenthesized conditions vs `condition_clause`); these hide that.
+import type { SyntaxNode as Node } from './tree.ts';
+
+export function named(node: Node): Node[] {
+  return node.namedChildren;
+}
+
+/** Strips parentheses, casts and C++ condition clauses: `((char *)p)` → `p`. */
+export function unwrap(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (current.type === 'parenthesized_expression' || current.type === 'condition_clause') {
+      const inner = current.childForFieldName('value') ?? current.namedChild(0);
+      if (!inner) return current;
+      current = inner;
+    } else if (current.type === 'cast_expression') {
+      const inner = current.childForFieldName('value');
+      if (!inner) return current;
+      current = inner;
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The callee's last name, lower-cased: `std::memcpy` → `memcpy`, `file.open` → `open`, `GETENV` → `getenv`. */
+export function calleeName(call: Node): string {
+  const fn = call.childForFieldName('function');
+  if (!fn) return '';
+  if (fn.type === 'identifier') return fn.text.toLowerCase();
+  if (fn.type === 'qualified_identifier') {
+    const name = fn.childForFieldName('name');
+    return name ? name.text.toLowerCase() : '';
+  }
+  if (fn.type === 'field_expression') {
+    const field = fn.childForFieldName('field');
+    return field ? field.text.toLowerCase() : '';
+  }
+  if (fn.type === 'template_function') {
+    const name = fn.childForFieldName('name');
+    return name ? name.text.toLowerCase() : '';
+  }
+  return '';
+}
+
+export function callArgs(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  return list ? named(list).filter((n) => n.type !== 'comment') : [];
+}
+
+export function subscriptIndex(node: Node): Node | null {
+  const index = node.childForFieldName('index');
+  if (index) return index;
+  const indices = node.childForFieldName('indices');
+  return indices ? indices.namedChild(0) : null;
+}
+
+/**
+ * The variable an expression designates as a buffer: `data` for `data`, `data + len`, `&data[2]`,
+ * `(char *)data`; undefined for anything else.
+ */
+export function baseName(node: Node): string | undefined {
+  const n = unwrap(node);
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'binary_expression') {
+    const op = n.childForFieldName('operator')?.type;
+    const left = n.childForFieldName('left');
+    if ((op === '+' || op === '-') && left) return baseName(left);
+  }
+  if (n.type === 'pointer_expression') {
+    const arg = n.childForFieldName('argument');
+    if (arg && n.childForFieldName('operator')?.type === '&') {
+      const inner = unwrap(arg);
+      if (inner.type === 'subscript_expression') {
+        const a = inner.childForFieldName('argument');
+        return a ? baseName(a) : undefined;
+      }
+      return inner.type === 'identifier' ? inner.text : undefined;
+    }
+  }
+  return undefined;
+}
+
+export function isStringLiteral(node: Node): boolean {
+  const n = unwrap(node);
+  return n.type === 'string_literal' || n.type === 'concatenated_string' || n.type === 'raw_string_literal';
+}
+
+/** Length in characters of a plain string literal, escapes counted once; undefined for anything else. */
+export function literalLength(node: Node): number | undefined {
+  const n = unwrap(node);
+  if (n.type === 'concatenated_string') {
+    let total = 0;
+    for (const part of named(n)) {
+      const len = literalLength(part);
+      if (len === undefined) return undefined;
+      total += len;
+    }
+    return total;
+  }
+  if (n.type !== 'string_literal') return undefined;
+  let total = 0;
+  for (const part of named(n)) {
+    if (part.type === 'string_content') total += part.text.length;
+    else if (part.type === 'escape_sequence') total += 1;
+  }
+  return total;
+}
+
+export function isNullLiteral(node: Node): boolean {
+  const n = unwrap(node);
+  return n.type === 'null' || n.text === 'NULL' || n.text === 'nullptr';
+}
+
+export function numberValue(node: Node): number | undefined {
+  const n = unwrap(node);
+  if (n.type !== 'number_literal') return undefined;
+  const text = n.text.replace(/[uUlLfF]+$/, '');
+  const value = /^0[xX]/.test(text) ? Number.parseInt(text, 16) : Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+const TYPE_SIZES: Record<string, number> = {
+  char: 1,
+  'signed char': 1,
+  'unsigned char': 1,
+  bool: 1,
+  _Bool: 1,
+  int8_t: 1,
+  uint8_t: 1,
+  short: 2,
+  'unsigned short': 2,
+  int16_t: 2,
+  uint16_t: 2,
+  int: 4,
+  unsigned: 4,
+  'unsigned int': 4,
+  int32_t: 4,
+  uint32_t: 4,
+  float: 4,
+  wchar_t: 4,
+  long: 8,
+  'unsigned long': 8,
+  'long long': 8,
+  'unsigned long long': 8,
+  int64_t: 8,
+  uint64_t: 8,
+  size_t: 8,
+  ssize_t: 8,
+  double: 8,
+};
+
+/** Byte size of a named type; pointers are 8; structs and unknown typedefs are undefined. */
+export function typeSize(typeText: string): number | undefined {
+  const t = typeText.replace(/\b(const|volatile|static|struct|register)\b/g, '').replace(/\s+/g, ' ').trim();
+  if (t.endsWith('*')) return 8;
+  return TYPE_SIZES[t];
+}
+
+export const COMPARISON_OPERATORS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+export const LOGICAL_OPERATORS = new Set(['&&', '||']);
+
+/** Identifiers (variables) inside an expression, skipping callee names, fields and sizeof operands. */
+export function identifiersIn(node: Node, out: string[] = []): string[] {
+  if (node.type === 'identifier') {
+    out.push(node.text);
+    return out;
+  }
+  if (node.type === 'sizeof_expression' || node.type === 'string_literal') return out;
+  if (node.type === 'call_expression') {
+    const args = node.childForFieldName('arguments');
+    if (args) identifiersIn(args, out);
+    return out;
+  }
+  if (node.type === 'field_expression') {
+    const arg = node.childForFieldName('argument');
+    if (arg) identifiersIn(arg, out);
+    return out;
+  }
+  for (const child of named(node)) identifiersIn(child, out);
+  return out;
+}
+
+/** 1-based line of a node within the parsed function source. */
+export function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}

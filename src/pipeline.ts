@@ -1,0 +1,137 @@
+// diff + files → changed functions → verdicts → findings. Pure orchestration: the caller supplies the
+// change, a way to read files and a backend, and gets plain data back for the reporters.
+import { type ExtractOptions, type FileReport, findChangedFunctions } from './extract/index.ts';
+import { type AnalyseOptions, analyseAll } from './model/analyse.ts';
+import type { Backend } from './model/backend.ts';
+import { findingsOf } from './report/findings.ts';
+import type {
+  Analysis,
+  ChangedFunction,
+  FileChange,
+  Finding,
+  Skipped,
+  SkipReason,
+  Verdict,
+} from './types.ts';
+
+export interface PipelineInput {
+  changes: FileChange[];
+  /** Bytes of a file at the head revision, or undefined when it cannot be read. */
+  readFile: (path: string) => Promise<Uint8Array | undefined>;
+  backend: Backend;
+  extract?: ExtractOptions;
+  analyse?: AnalyseOptions;
+  /** Called once the functions are known (done 0) and as each gets its outcome, for progress bars. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PipelineStats {
+  /** Files in the change. */
+  changedFiles: number;
+  /** C/C++ files the extractor looked at. */
+  sourceFiles: number;
+  changedFunctions: number;
+  /** Functions with a verdict of vulnerable or not. */
+  analysed: number;
+  vulnerable: number;
+  /** Verdicts that matched neither answer: never safe, so they count as incomplete analysis. */
+  unclassified: number;
+  /** Verdicts served from the cache. */
+  cached: number;
+  findings: number;
+  /** Files or functions left unanalysed (paths excluded on purpose are not counted here). */
+  skipped: number;
+  /** Files excluded by `paths` / `paths-ignore`. */
+  ignored: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  durationMs: number;
+}
+
+export interface PipelineResult {
+  functions: ChangedFunction[];
+  analyses: Analysis[];
+  findings: Finding[];
+  /** Everything that got no verdict, extraction and analysis alike, ignored paths included. */
+  skipped: Skipped[];
+  /** Functions whose verdict was unclassified. */
+  unclassified: Array<{ fn: ChangedFunction; verdict: Verdict }>;
+  files: FileReport[];
+  stats: PipelineStats;
+}
+
+function withProgress(
+  options: AnalyseOptions,
+  total: number,
+  onProgress: PipelineInput['onProgress'],
+): AnalyseOptions {
+  if (!onProgress) return options;
+  onProgress(0, total);
+  let done = 0;
+  return {
+    ...options,
+    onResult: (index, outcome) => {
+      options.onResult?.(index, outcome);
+      onProgress(++done, total);
+    },
+  };
+}
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const started = performance.now();
+  const extracted = await findChangedFunctions(input.changes, input.readFile, input.extract ?? {});
+  const { functions } = extracted;
+  const outcomes = await analyseAll(
+    functions.map((fn) => ({ source: fn.source, lang: fn.lang, name: fn.name, file: fn.file })),
+    input.backend,
+    withProgress(input.analyse ?? {}, functions.length, input.onProgress),
+  );
+
+  const analyses: Analysis[] = functions.map((fn, i) => {
+    const outcome = outcomes[i];
+    if (outcome && 'verdict' in outcome) return { fn, verdict: outcome.verdict };
+    // An outcome missing for a function would be a bug in analyseAll; it is reported, not dropped.
+    const skipped = outcome?.skipped ?? { reason: 'backend-error' as const, detail: 'no outcome returned' };
+    return { fn, skipped: { file: fn.file, function: fn.name, ...skipped } };
+  });
+
+  const skipped: Skipped[] = [...extracted.skipped];
+  const unclassified: PipelineResult['unclassified'] = [];
+  for (const a of analyses) {
+    if ('skipped' in a) skipped.push(a.skipped);
+    else if (a.verdict.vulnerable === null) unclassified.push({ fn: a.fn, verdict: a.verdict });
+  }
+  const findings = findingsOf(analyses);
+  const verdicts = analyses.flatMap((a) => ('verdict' in a ? [a.verdict] : []));
+
+  const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
+  const ignored = skippedByReason['ignored-path'] ?? 0;
+
+  return {
+    functions,
+    analyses,
+    findings,
+    skipped,
+    unclassified,
+    files: extracted.files,
+    stats: {
+      changedFiles: input.changes.length,
+      sourceFiles: extracted.files.length,
+      changedFunctions: functions.length,
+      analysed: verdicts.filter((v) => v.vulnerable !== null).length,
+      vulnerable: verdicts.filter((v) => v.vulnerable === true).length,
+      unclassified: unclassified.length,
+      cached: verdicts.filter((v) => v.cached).length,
+      findings: findings.length,
+      skipped: skipped.length - ignored,
+      ignored,
+      skippedByReason,
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+}
+
+/** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */
+export function unanalysedCount(result: PipelineResult): number {
+  return result.stats.skipped + result.stats.unclassified;
+}

@@ -1,0 +1,43 @@
+// The merge gate, shared by the action and the scan command so both decide the same way.
+import type { Finding } from '../types.ts';
+
+export type OnError = 'fail' | 'warn';
+
+export interface GateInput {
+  findings: readonly Finding[];
+  /** Functions or files without a usable verdict (skipped or unclassified). */
+  unanalysed: number;
+  failOnConfidence?: number;
+  onError: OnError;
+}
+
+export interface GateOutcome {
+  /** 0 pass, 1 a finding reached the threshold, 3 analysis incomplete with on-error=fail (conventions.md). */
+  exitCode: 0 | 1 | 3;
+  highConfidence: number;
+  /** Why the gate failed, one message per reason. */
+  failures: string[];
+  /** Said when on-error=warn lets an incomplete analysis pass: never a silent pass. */
+  warnings: string[];
+}
+
+export function evaluateGate(input: GateInput): GateOutcome {
+  const threshold = input.failOnConfidence;
+  const highConfidence =
+    threshold === undefined ? 0 : input.findings.filter((f) => f.verdict.confidence >= threshold).length;
+  const failures: string[] = [];
+  const warnings: string[] = [];
+  let exitCode: GateOutcome['exitCode'] = 0;
+  if (highConfidence > 0) {
+    failures.push(`${highConfidence} finding(s) at or above confidence ${threshold}`);
+    exitCode = 1;
+  }
+  if (input.unanalysed > 0) {
+    const text = `${input.unanalysed} changed function(s) or file(s) were not analysed (see the summary for why)`;
+    if (input.onError === 'fail') {
+      failures.push(`${text}; set on-error to warn to let this pass`);
+      if (exitCode === 0) exitCode = 3;
+    } else warnings.push(text);
+  }
+  return { exitCode, highConfidence, failures, warnings };
+}

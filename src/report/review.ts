@@ -1,0 +1,251 @@
+// What to say in the pull request and where: comment bodies, their placement on the diff, and the plan
+// for one run given the comments already there. Pure: the GitHub adapter carries the plan out.
+import type { FileChange, Finding, HunkRange } from '../types.ts';
+import { weaknessFor } from './cwe.ts';
+import { verdictFileLine } from './findings.ts';
+
+const MARKER = /<!-- vulnreview:fp=([0-9a-f]{8,64}) -->/g;
+const FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
+
+export function markerFor(fingerprint: string): string {
+  return `<!-- vulnreview:fp=${fingerprint} -->`;
+}
+
+/** Fingerprints our markers carry in a comment or review body. */
+export function fingerprintsIn(body: string | null | undefined): string[] {
+  return [...(body ?? '').matchAll(MARKER)].map((m) => m[1]!);
+}
+
+/** A review comment already on the pull request, as the adapter lists it. */
+export interface ExistingComment {
+  id: number;
+  path: string;
+  body: string;
+  /** Set on replies: the comment this one answers. */
+  inReplyToId?: number;
+}
+
+export type Placement =
+  | { kind: 'line'; line: number; startLine?: number }
+  | { kind: 'file' }
+  | { kind: 'body' };
+
+export interface PlannedComment {
+  finding: Finding;
+  path: string;
+  body: string;
+  /** RIGHT-side line; absent for a file-level comment. */
+  line?: number;
+  /** Only when the function's first line lies in the same hunk as `line`. */
+  startLine?: number;
+}
+
+export interface ReviewPlan {
+  /** New inline comments for the review. */
+  inline: PlannedComment[];
+  /** New file-level comments (the finding's function has no line inside a hunk). */
+  fileLevel: PlannedComment[];
+  /** New findings listed in the review body: over the cap, or not placeable on the diff. */
+  inBody: Finding[];
+  /** Findings already commented in an earlier run. */
+  alreadyPosted: number;
+  /** Our comments whose finding is gone and that nobody answered: delete them. */
+  remove: ExistingComment[];
+  /** Our comments whose finding is gone but that have replies: leave them, and say once that it is fixed. */
+  markFixed: ExistingComment[];
+}
+
+/** Strips what could forge our markers or break out of markdown code spans; model text is untrusted. */
+export function sanitize(text: string, max = 300): string {
+  const clean = text
+    .replace(/<!--|-->/g, '')
+    .replace(/`/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
+}
+
+function whyOf(f: Finding): string {
+  if (f.verdict.reason) return sanitize(f.verdict.reason);
+  return `The ${f.verdict.backend === 'endpoint' ? 'model' : 'rules backend'} judged this function vulnerable (answer: \`${sanitize(f.verdict.rawAnswer, 80)}\`).`;
+}
+
+function classOf(f: Finding): string {
+  const w = weaknessFor(f.verdict.cwe);
+  return f.verdict.cwe && f.verdict.cwe !== 'CWE-other'
+    ? `[${f.verdict.cwe}](${w.helpUri}) (${w.title})`
+    : w.title;
+}
+
+/** The inline or file-level comment for one finding, ending in the hidden fingerprint marker. */
+export function commentBody(f: Finding): string {
+  return [
+    `**vulnreview**: possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${f.verdict.confidence.toFixed(2)}**`,
+    '',
+    whyOf(f),
+    '',
+    `<sub>backend \`${f.verdict.backend}\` · model \`${sanitize(f.verdict.model, 80)}\` · this is an automated hint, not a proof</sub>`,
+    markerFor(f.fingerprint),
+  ].join('\n');
+}
+
+/** The reply left on our comment when its finding disappeared but someone had answered it. */
+export function fixedReplyBody(fingerprint: string, headSha: string): string {
+  return `vulnreview no longer reports this finding at ${headSha.slice(0, 12)}: the function changed or is no longer flagged.\n<!-- vulnreview:fixed=${fingerprint} -->`;
+}
+
+function hunkOf(hunks: readonly HunkRange[], line: number): HunkRange | undefined {
+  return hunks.find((h) => line >= h.newStart && line < h.newStart + h.newLines);
+}
+
+/**
+ * Where GitHub will accept a comment for this finding: a RIGHT-side line inside a hunk (the line the
+ * verdict points at, else the function's first added line, else its first line shown in the diff), a
+ * file-level comment when none of the function is in a hunk, or the review body when the file is not part
+ * of the diff at all (GitHub answers 422 for anything else).
+ */
+export function placeFinding(f: Finding, change: FileChange | undefined): Placement {
+  if (!change || change.status === 'deleted') return { kind: 'body' };
+  const { start, end } = f.fn;
+  const candidates: number[] = [];
+  const pointed = verdictFileLine(f);
+  if (pointed !== undefined) candidates.push(pointed);
+  const added = change.addedLines.find((l) => l >= start && l <= end);
+  if (added !== undefined) candidates.push(added);
+  for (const h of change.hunks) {
+    const first = Math.max(h.newStart, start);
+    if (h.newLines > 0 && first <= Math.min(h.newStart + h.newLines - 1, end)) candidates.push(first);
+  }
+  for (const line of candidates) {
+    const hunk = hunkOf(change.hunks, line);
+    if (!hunk) continue;
+    const startLine = start < line && hunkOf([hunk], start) ? start : undefined;
+    return startLine === undefined ? { kind: 'line', line } : { kind: 'line', line, startLine };
+  }
+  return { kind: 'file' };
+}
+
+export interface PlanInput {
+  findings: readonly Finding[];
+  changes: readonly FileChange[];
+  /** Review comments already on the pull request (all authors). */
+  existing: readonly ExistingComment[];
+  /** Bodies of reviews already on the pull request: findings listed there count as posted. */
+  existingReviewBodies?: readonly string[];
+  /** Inline plus file-level comments per run at most. */
+  maxComments: number;
+  /** Files where some function went unanalysed this run: our comments there are kept, not judged fixed. */
+  incompletePaths?: ReadonlySet<string>;
+}
+
+export function planReview(input: PlanInput): ReviewPlan {
+  const changeByPath = new Map(input.changes.map((c) => [c.path, c]));
+  const posted = new Set<string>();
+  const ours: Array<{ comment: ExistingComment; fingerprint: string }> = [];
+  for (const c of input.existing) {
+    const fps = fingerprintsIn(c.body);
+    fps.forEach((fp) => {
+      posted.add(fp);
+    });
+    if (fps[0] && c.inReplyToId === undefined) ours.push({ comment: c, fingerprint: fps[0] });
+  }
+  for (const body of input.existingReviewBodies ?? [])
+    fingerprintsIn(body).forEach((fp) => {
+      posted.add(fp);
+    });
+
+  const plan: ReviewPlan = {
+    inline: [],
+    fileLevel: [],
+    inBody: [],
+    alreadyPosted: 0,
+    remove: [],
+    markFixed: [],
+  };
+  const current = new Set<string>();
+  for (const f of input.findings) {
+    if (current.has(f.fingerprint)) continue; // the same code flagged twice (copies in two files): one comment
+    current.add(f.fingerprint);
+    if (posted.has(f.fingerprint)) {
+      plan.alreadyPosted++;
+      continue;
+    }
+    const place = placeFinding(f, changeByPath.get(f.fn.file));
+    const room = plan.inline.length + plan.fileLevel.length < input.maxComments;
+    if (place.kind === 'body' || !room) plan.inBody.push(f);
+    else if (place.kind === 'file')
+      plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f) });
+    else
+      plan.inline.push({
+        finding: f,
+        path: f.fn.file,
+        body: commentBody(f),
+        line: place.line,
+        ...(place.startLine !== undefined ? { startLine: place.startLine } : {}),
+      });
+  }
+
+  const repliesTo = new Map<number, ExistingComment[]>();
+  for (const c of input.existing) {
+    if (c.inReplyToId !== undefined)
+      repliesTo.set(c.inReplyToId, [...(repliesTo.get(c.inReplyToId) ?? []), c]);
+  }
+  for (const { comment, fingerprint } of ours) {
+    if (current.has(fingerprint) || input.incompletePaths?.has(comment.path)) continue;
+    const replies = repliesTo.get(comment.id) ?? [];
+    if (replies.length === 0) plan.remove.push(comment);
+    else if (!replies.some((r) => FIXED_MARKER.test(r.body))) plan.markFixed.push(comment);
+  }
+  return plan;
+}
+
+/** True when the plan posts anything new (a review is created only then, so re-runs stay quiet). */
+export function hasNewFindings(plan: ReviewPlan): boolean {
+  return plan.inline.length + plan.fileLevel.length + plan.inBody.length > 0;
+}
+
+/** One finding as a line of the review body, with its marker so a re-run does not list it again. */
+export function bodyLine(f: Finding): string {
+  const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : '';
+  return `- \`${f.fn.file}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${f.verdict.confidence.toFixed(2)}) ${markerFor(f.fingerprint)}`;
+}
+
+/** The review's body: a count, then every new finding that is not an inline or file-level comment. */
+/** Leaves room under GitHub's 65,536-character body limit for the header and footer lines. */
+export const MAX_BODY_LIST_CHARS = 60_000;
+
+export function reviewBody(
+  plan: ReviewPlan,
+  extra: { unanalysed?: number; summaryUrl?: string } = {},
+): string {
+  const total = plan.inline.length + plan.fileLevel.length + plan.inBody.length;
+  const lines = [
+    `### vulnreview: ${total} new potential ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in changed functions`,
+  ];
+  if (plan.inBody.length > 0) {
+    lines.push(
+      '',
+      `Not commented inline (over the comment cap or outside the diff): ${plan.inBody.length}`,
+      '',
+    );
+    // GitHub refuses bodies over 65,536 characters. Findings that do not fit carry no marker, so a later
+    // run lists them again: louder than ideal, but nothing is lost.
+    let size = lines.join('\n').length;
+    let listed = 0;
+    for (const f of plan.inBody) {
+      const line = bodyLine(f);
+      if (size + line.length + 1 > MAX_BODY_LIST_CHARS) break;
+      lines.push(line);
+      size += line.length + 1;
+      listed++;
+    }
+    if (listed < plan.inBody.length) {
+      lines.push(`- … and ${plan.inBody.length - listed} more, listed in the job summary and the SARIF file`);
+    }
+  }
+  if (extra.unanalysed) {
+    lines.push('', `${extra.unanalysed} changed functions or files were not analysed; see the job summary.`);
+  }
+  if (extra.summaryUrl) lines.push('', `[Job summary](${extra.summaryUrl})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,193 @@
+// SARIF 2.1.0 for GitHub code scanning: one rule per weakness class, one result per finding.
+
+import type { BackendName, ChangedFunction, Finding, Skipped, Verdict } from '../types.ts';
+import { VERSION } from '../version.ts';
+import { ALL_WEAKNESSES, type WeaknessInfo, weaknessFor } from './cwe.ts';
+import { verdictFileLine } from './findings.ts';
+
+/**
+ * GitHub stores at most 5,000 results per run (25,000 accepted) and rejects files over 10 MB gzipped.
+ * Results are sorted most confident first, so the cap drops the least confident; a notification says so.
+ */
+export const MAX_SARIF_RESULTS = 5000;
+/** Each skipped function becomes a notification; past this many they are summarized in one. */
+export const MAX_SARIF_NOTIFICATIONS = 1000;
+/** Keeps one result's message short whatever a backend's reason holds. */
+const MAX_MESSAGE_CHARS = 1000;
+
+export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const FINGERPRINT_KEY = 'vulnreview/v1';
+
+export interface SarifInput {
+  findings: readonly Finding[];
+  /** Files or functions left unanalysed (not those excluded by paths). */
+  skipped: readonly Skipped[];
+  unclassified: ReadonlyArray<{ fn: ChangedFunction; verdict: Verdict }>;
+  backend: BackendName;
+  model: string;
+  /** `runAutomationDetails.id`, e.g. `vulnreview/`. */
+  category: string;
+}
+
+/** SARIF confidence → level: code scanning shows `error` as the most severe. */
+export function levelFor(confidence: number): 'error' | 'warning' | 'note' {
+  if (confidence >= 0.8) return 'error';
+  if (confidence >= 0.5) return 'warning';
+  return 'note';
+}
+
+function ruleOf(w: WeaknessInfo): Record<string, unknown> {
+  const tags = ['security', ...(w.cweNumber ? [`external/cwe/cwe-${w.cweNumber}`] : [])];
+  return {
+    id: w.ruleId,
+    name: w.name,
+    shortDescription: { text: w.title },
+    fullDescription: { text: w.description },
+    help: {
+      text: `${w.description} See ${w.helpUri}. vulnreview flags the whole function; review it for this weakness.`,
+      markdown: `${w.description}\n\nSee [${w.cwe ?? 'CWE'}](${w.helpUri}). vulnreview flags the whole function; review it for this weakness.`,
+    },
+    helpUri: w.helpUri,
+    defaultConfiguration: { level: 'warning' },
+    properties: {
+      tags,
+      precision: 'medium',
+      'problem.severity': 'warning',
+      'security-severity': w.securitySeverity,
+    },
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+export function findingMessage(f: Finding): string {
+  const w = weaknessFor(f.verdict.cwe);
+  const where = f.verdict.cwe ? `${w.title} (${f.verdict.cwe})` : w.title;
+  const reason = f.verdict.reason ? ` ${f.verdict.reason}` : '';
+  return truncate(
+    `${where} in function \`${f.fn.name}\`, confidence ${f.verdict.confidence.toFixed(2)} (${f.verdict.backend}, ${f.verdict.model}).${reason}`,
+    MAX_MESSAGE_CHARS,
+  );
+}
+
+function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
+  const pointed = verdictFileLine(f);
+  return {
+    ruleId: f.ruleId,
+    ruleIndex,
+    level: levelFor(f.verdict.confidence),
+    message: { text: findingMessage(f) },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: f.fn.file, uriBaseId: '%SRCROOT%' },
+          region: { startLine: f.fn.start, endLine: f.fn.end },
+        },
+        logicalLocations: [{ name: f.fn.name, kind: 'function' }],
+      },
+    ],
+    ...(pointed ? { relatedLocations: relatedLine(f, pointed) } : {}),
+    partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
+    properties: {
+      confidence: f.verdict.confidence,
+      backend: f.verdict.backend,
+      model: f.verdict.model,
+      function: f.fn.name,
+      ...(f.verdict.cwe ? { cwe: f.verdict.cwe } : {}),
+    },
+  };
+}
+
+function relatedLine(f: Finding, line: number): unknown[] {
+  return [
+    {
+      id: 1,
+      physicalLocation: {
+        artifactLocation: { uri: f.fn.file, uriBaseId: '%SRCROOT%' },
+        region: { startLine: line },
+      },
+      message: { text: f.verdict.reason ? truncate(f.verdict.reason, MAX_MESSAGE_CHARS) : 'flagged line' },
+    },
+  ];
+}
+
+function notificationsOf(input: SarifInput, droppedResults: number): Record<string, unknown>[] {
+  const notes: Record<string, unknown>[] = [];
+  const unanalysed: Array<{ file: string; function?: string; text: string; id: string }> = [
+    ...input.skipped.map((s) => ({
+      file: s.file,
+      function: s.function,
+      id: `vulnreview/skipped/${s.reason}`,
+      text: `${s.function ? `Function \`${s.function}\`` : 'File'} in ${s.file} was not analysed (${s.reason}): ${s.detail}`,
+    })),
+    ...input.unclassified.map((u) => ({
+      file: u.fn.file,
+      function: u.fn.name,
+      id: 'vulnreview/unclassified',
+      text: `Function \`${u.fn.name}\` in ${u.fn.file} got an unclassified answer (${truncate(u.verdict.rawAnswer, 200)}); it is not known to be safe.`,
+    })),
+  ];
+  for (const u of unanalysed.slice(0, MAX_SARIF_NOTIFICATIONS)) {
+    notes.push({
+      level: 'warning',
+      descriptor: { id: u.id },
+      message: { text: u.text },
+      locations: [{ physicalLocation: { artifactLocation: { uri: u.file, uriBaseId: '%SRCROOT%' } } }],
+    });
+  }
+  if (unanalysed.length > MAX_SARIF_NOTIFICATIONS) {
+    notes.push({
+      level: 'warning',
+      descriptor: { id: 'vulnreview/skipped/more' },
+      message: {
+        text: `${unanalysed.length - MAX_SARIF_NOTIFICATIONS} more unanalysed functions are not listed here.`,
+      },
+    });
+  }
+  if (droppedResults > 0) {
+    notes.push({
+      level: 'warning',
+      descriptor: { id: 'vulnreview/results-truncated' },
+      message: {
+        text: `${droppedResults} least confident findings were left out to stay within code scanning's ${MAX_SARIF_RESULTS} results per run.`,
+      },
+    });
+  }
+  return notes;
+}
+
+/** The SARIF log for one run. Findings should come most confident first (as `findingsOf` sorts them). */
+export function buildSarif(input: SarifInput): Record<string, unknown> {
+  const ruleIndex = new Map(ALL_WEAKNESSES.map((w, i) => [w.ruleId, i]));
+  const kept = input.findings.slice(0, MAX_SARIF_RESULTS);
+  const notifications = notificationsOf(input, input.findings.length - kept.length);
+  return {
+    $schema: SARIF_SCHEMA_URI,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'vulnreview',
+            semanticVersion: VERSION,
+            version: VERSION,
+            rules: ALL_WEAKNESSES.map(ruleOf),
+          },
+        },
+        automationDetails: { id: input.category },
+        invocations: [
+          {
+            executionSuccessful: input.skipped.length === 0 && input.unclassified.length === 0,
+            toolExecutionNotifications: notifications,
+            properties: { backend: input.backend, model: input.model },
+          },
+        ],
+        columnKind: 'utf16CodeUnits',
+        results: kept.map((f) => resultOf(f, ruleIndex.get(f.ruleId) ?? 0)),
+        properties: { backend: input.backend, model: input.model },
+      },
+    ],
+  };
+}

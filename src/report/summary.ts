@@ -1,0 +1,117 @@
+// The job summary (markdown): what was analysed, what was found, what was left out and why.
+import type { PipelineResult } from '../pipeline.ts';
+import type { Finding, SkipReason } from '../types.ts';
+import { sanitize } from './review.ts';
+
+/** GitHub caps a step summary at 1 MiB; a long table is cut with a note. */
+export const MAX_SUMMARY_ROWS = 200;
+
+export interface SummaryContext {
+  backend: string;
+  model: string;
+  /** Said once at the top, e.g. "no endpoint configured: using the offline rules backend". */
+  notice?: string;
+  /** Whole run, including GitHub calls. */
+  durationMs: number;
+  /** For links to the lines; without it the table shows plain paths. */
+  blobBaseUrl?: string;
+  /** Threshold of the gate, shown with the high-confidence count. */
+  failOnConfidence?: number;
+}
+
+const SKIP_LABEL: Record<SkipReason, string> = {
+  'too-large': 'file over the size limit',
+  binary: 'binary file',
+  unreadable: 'file unreadable at the head revision',
+  'too-long': 'function over the token budget',
+  'backend-error': 'model failed after retries',
+  'budget-exhausted': 'time budget ran out',
+  'ignored-path': 'excluded by paths / paths-ignore (not counted as unanalysed)',
+};
+
+/** `https://github.com/o/r/blob/SHA` → link to a file's lines, each path segment escaped. */
+export function lineLink(blobBaseUrl: string, path: string, start: number, end: number): string {
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  return `${blobBaseUrl}/${encoded}#L${start}-L${end}`;
+}
+
+function cell(text: string): string {
+  return sanitize(text, 200).replace(/\|/g, '\\|');
+}
+
+function confidenceBands(findings: readonly Finding[]): string {
+  const high = findings.filter((f) => f.verdict.confidence >= 0.8).length;
+  const medium = findings.filter((f) => f.verdict.confidence >= 0.5 && f.verdict.confidence < 0.8).length;
+  const low = findings.length - high - medium;
+  return `${high} high (≥ 0.8), ${medium} medium (0.5–0.8), ${low} low (< 0.5)`;
+}
+
+export function renderSummary(result: PipelineResult, ctx: SummaryContext): string {
+  const { stats, findings } = result;
+  const lines = ['## vulnreview', ''];
+  if (ctx.notice) lines.push(`> ${ctx.notice}`, '');
+  const gate =
+    ctx.failOnConfidence !== undefined
+      ? `, ${findings.filter((f) => f.verdict.confidence >= ctx.failOnConfidence!).length} at or above the gate (${ctx.failOnConfidence})`
+      : '';
+  lines.push(
+    '| | |',
+    '| --- | --- |',
+    `| Files changed | ${stats.changedFiles} (${stats.sourceFiles} C/C++) |`,
+    `| Changed functions | ${stats.changedFunctions} |`,
+    `| Analysed | ${stats.analysed}${stats.cached ? ` (${stats.cached} from cache)` : ''} |`,
+    `| Findings | ${stats.findings}: ${confidenceBands(findings)}${gate} |`,
+    `| Unclassified answers | ${stats.unclassified} |`,
+    `| Not analysed | ${stats.skipped} |`,
+    `| Backend / model | ${cell(ctx.backend)} / ${cell(ctx.model)} |`,
+    `| Time | ${(ctx.durationMs / 1000).toFixed(1)} s |`,
+    '',
+  );
+  if (findings.length > 0) {
+    lines.push('### Findings', '', '| Confidence | Class | Function | Where |', '| --- | --- | --- | --- |');
+    for (const f of findings.slice(0, MAX_SUMMARY_ROWS)) {
+      const where = `${f.fn.file}:${f.fn.start}-${f.fn.end}`;
+      const link = ctx.blobBaseUrl
+        ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
+        : cell(where);
+      lines.push(
+        `| ${f.verdict.confidence.toFixed(2)} | ${f.verdict.cwe ?? 'unnamed'} | \`${cell(f.fn.name)}\` | ${link} |`,
+      );
+    }
+    if (findings.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${findings.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
+    lines.push('');
+  }
+  const notAnalysed = [
+    ...result.skipped.map((s) => ({
+      file: s.file,
+      fn: s.function,
+      why: `${SKIP_LABEL[s.reason]}: ${s.detail}`,
+    })),
+    ...result.unclassified.map((u) => ({
+      file: u.fn.file,
+      fn: u.fn.name,
+      why: `unclassified answer: ${u.verdict.rawAnswer}`,
+    })),
+  ];
+  if (notAnalysed.length > 0) {
+    const counts = Object.entries(stats.skippedByReason)
+      .map(([reason, n]) => `${n} ${SKIP_LABEL[reason as SkipReason]}`)
+      .join('; ');
+    lines.push(
+      '### Not analysed',
+      '',
+      counts ? `${counts}.` : '',
+      '',
+      '| File | Function | Why |',
+      '| --- | --- | --- |',
+    );
+    for (const s of notAnalysed.slice(0, MAX_SUMMARY_ROWS)) {
+      lines.push(`| ${cell(s.file)} | ${s.fn ? `\`${cell(s.fn)}\`` : '(whole file)'} | ${cell(s.why)} |`);
+    }
+    if (notAnalysed.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${notAnalysed.length - MAX_SUMMARY_ROWS} more.`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

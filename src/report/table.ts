@@ -1,0 +1,66 @@
+// The scan command's stdout: a plain table of findings, or JSON.
+import type { PipelineResult } from '../pipeline.ts';
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+export function renderTable(result: PipelineResult): string {
+  const rows = result.findings.map((f) => [
+    f.verdict.confidence.toFixed(2),
+    f.verdict.cwe ?? '-',
+    `${f.fn.file}:${f.fn.start}-${f.fn.end}`,
+    f.fn.name,
+    f.verdict.reason ?? '',
+  ]);
+  const { stats } = result;
+  const footer =
+    `${stats.findings} findings in ${stats.changedFunctions} changed functions ` +
+    `(${stats.analysed} analysed, ${stats.unclassified} unclassified, ${stats.skipped} not analysed).`;
+  const unanalysed = [
+    ...result.skipped
+      .filter((s) => s.reason !== 'ignored-path')
+      .map(
+        (s) => `  not analysed: ${s.file}${s.function ? ` ${s.function}` : ''} (${s.reason}: ${s.detail})`,
+      ),
+    ...result.unclassified.map((u) => `  unclassified: ${u.fn.file} ${u.fn.name}`),
+  ];
+  if (rows.length === 0) return [`No findings.`, footer, ...unanalysed].join('\n') + '\n';
+  const header = ['CONF', 'CWE', 'WHERE', 'FUNCTION', 'WHY'];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line), '', footer, ...unanalysed].join('\n') + '\n';
+}
+
+export function renderJson(result: PipelineResult): string {
+  return `${JSON.stringify(
+    {
+      findings: result.findings.map((f) => ({
+        ruleId: f.ruleId,
+        file: f.fn.file,
+        name: f.fn.name,
+        start: f.fn.start,
+        end: f.fn.end,
+        confidence: f.verdict.confidence,
+        cwe: f.verdict.cwe ?? null,
+        backend: f.verdict.backend,
+        model: f.verdict.model,
+        reason: f.verdict.reason ?? null,
+        fingerprint: f.fingerprint,
+      })),
+      unclassified: result.unclassified.map((u) => ({
+        file: u.fn.file,
+        name: u.fn.name,
+        answer: u.verdict.rawAnswer,
+      })),
+      skipped: result.skipped,
+      stats: result.stats,
+    },
+    null,
+    2,
+  )}\n`;
+}

@@ -1,0 +1,292 @@
+// End to end: the action's run() against a loopback GitHub API and a loopback model server.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHubServer, startGitHubServer } from '../helpers/github-server.ts';
+import { answer, codeOf, type ModelServer, startModelServer, status } from '../helpers/model-server.ts';
+import { type ActionRun, addedFile, cleanup, restoreEnv, runAction } from './harness.ts';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
+);
+const validateSarif = new Ajv2020({ strict: false, validateSchema: false, validateFormats: false }).compile(
+  schema,
+);
+
+const HEAD1 = '1'.repeat(40);
+const HEAD2 = '2'.repeat(40);
+
+const VULNERABLE = `#include <string.h>
+
+void copy_name(char *dst, const char *src)
+{
+    char buf[16];
+    strcpy(buf, src);
+    strcpy(dst, buf);
+}
+
+int add(int a, int b)
+{
+    return a + b;
+}
+`;
+
+const FIXED = `#include <stdio.h>
+
+void copy_name(char *dst, const char *src)
+{
+    snprintf(dst, 16, "%s", src);
+}
+
+int add(int a, int b)
+{
+    return a + b;
+}
+`;
+
+let model: ModelServer;
+const runs: ActionRun[] = [];
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  model = await startModelServer({
+    models: ['vdisc-lora'],
+    reply: ({ body }) =>
+      codeOf(body).includes('strcpy') ? answer('Yes: CWE-120', { pYes: 0.95 }) : answer('No'),
+  });
+});
+afterAll(async () => {
+  await model.close();
+  runs.forEach(cleanup);
+  tempDirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  });
+});
+afterEach(() => restoreEnv());
+
+const endpointInputs = () => ({ endpoint: model.url, model: 'vdisc-lora' });
+
+function prWith(gh: GitHubServer, head: string, files: Record<string, string>) {
+  gh.files = Object.entries(files).map(([name, text]) => addedFile(name, text));
+  for (const [name, text] of Object.entries(files)) gh.contents.set(`${head}:${name}`, text);
+}
+
+async function go(gh: GitHubServer, headSha: string, extra: Partial<Parameters<typeof runAction>[0]> = {}) {
+  const r = await runAction({ gh, headSha, inputs: endpointInputs(), ...extra });
+  runs.push(r);
+  return r;
+}
+
+describe('the action on a pull request', () => {
+  it('a new PR: one review with an inline comment on the vulnerable function, SARIF, summary and outputs', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE, 'README.md': '# demo\n' });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+
+    expect(r.exitCode).toBeUndefined();
+    expect(gh.reviews).toHaveLength(1);
+    expect(gh.reviews[0]!.event).toBe('COMMENT');
+    const [comment] = gh.comments;
+    expect(gh.comments).toHaveLength(1);
+    expect(comment!.path).toBe('src/copy.c');
+    expect(comment!.line).toBeGreaterThanOrEqual(3);
+    expect(comment!.line).toBeLessThanOrEqual(8);
+    expect(comment!.side).toBe('RIGHT');
+    expect(comment!.body).toContain('`copy_name`');
+    expect(comment!.body).toContain('confidence **0.95**');
+    expect(comment!.body).toMatch(/<!-- vulnreview:fp=[0-9a-f]+ -->/);
+    expect(gh.requests.every((q) => q.authorization === 'token ghs_test_token')).toBe(true);
+
+    expect(r.outputs).toMatchObject({
+      findings: '1',
+      'analysed-functions': '2',
+      'skipped-functions': '0',
+      'high-confidence-findings': '0',
+    });
+    expect(validateSarif(r.sarif)).toBe(true);
+    // biome-ignore lint/suspicious/noExplicitAny: SARIF read back as JSON
+    const result = (r.sarif as any).runs[0].results[0];
+    expect(result.ruleId).toMatch(/^vulnreview\//);
+    expect(result).toMatchObject({
+      properties: { function: 'copy_name', backend: 'endpoint', model: 'vdisc-lora' },
+    });
+    expect(r.summary).toContain('| Changed functions | 2 |');
+    expect(r.summary).toContain(`https://github.example/octo/demo/blob/${HEAD1}/src/copy.c#L3-L8`);
+    expect(r.commands.filter((c) => !c.startsWith('::add-mask::')).join('\n')).not.toContain(
+      'ghs_test_token',
+    );
+  });
+
+  it('a re-run on the same commit posts nothing new; a push that fixes the function removes its comment', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1);
+    expect(gh.comments).toHaveLength(1);
+    const writesAfterFirst = gh.writes().length;
+
+    await go(gh, HEAD1);
+    expect(gh.writes()).toHaveLength(writesAfterFirst);
+    expect(gh.reviews).toHaveLength(1);
+    expect(gh.comments).toHaveLength(1);
+
+    prWith(gh, HEAD2, { 'src/copy.c': FIXED });
+    const fixed = await go(gh, HEAD2);
+    await gh.close();
+    expect(fixed.outputs.findings).toBe('0');
+    expect(gh.comments).toHaveLength(0);
+    expect(gh.writes().at(-1)).toMatchObject({ method: 'DELETE', status: 204 });
+    expect(gh.reviews).toHaveLength(1);
+  });
+
+  it('a fixed finding whose comment got a reply is kept and answered once, not deleted', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1);
+    const ours = gh.comments[0]!;
+    gh.addComment({
+      path: ours.path,
+      body: 'Is this a real problem?',
+      in_reply_to_id: ours.id,
+      user: { login: 'alice' },
+    });
+
+    prWith(gh, HEAD2, { 'src/copy.c': FIXED });
+    await go(gh, HEAD2);
+    await go(gh, HEAD2);
+    await gh.close();
+    expect(gh.comments.map((c) => c.id)).toContain(ours.id);
+    const fixedReplies = gh.comments.filter(
+      (c) => c.in_reply_to_id === ours.id && c.body.includes('no longer reports'),
+    );
+    expect(fixedReplies).toHaveLength(1);
+  });
+
+  it('reads files from the workspace when it is checked out at the head SHA, not through the API', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    gh.contents.clear();
+    const ws = mkdtempSync(join(tmpdir(), 'vulnreview-ws-'));
+    tempDirs.push(ws);
+    mkdirSync(join(ws, '.git'), { recursive: true });
+    mkdirSync(join(ws, 'src'), { recursive: true });
+    writeFileSync(join(ws, '.git/HEAD'), `${HEAD1}\n`);
+    writeFileSync(join(ws, 'src/copy.c'), VULNERABLE);
+    const r = await go(gh, HEAD1, { workspace: ws });
+    await gh.close();
+    expect(gh.requests.some((q) => q.path.includes('/contents/'))).toBe(false);
+    expect(r.outputs.findings).toBe('1');
+  });
+
+  it('a fork PR (read-only token): one clear warning, no crash, SARIF and summary still written', async () => {
+    const gh = await startGitHubServer({ readOnly: true });
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1, { fromFork: true });
+    await gh.close();
+    expect(r.exitCode).toBeUndefined();
+    const warnings = r.commands.filter((c) => c.startsWith('::warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('read-only');
+    expect(gh.writes().map((w) => w.status)).toEqual([403]);
+    expect(validateSarif(r.sarif)).toBe(true);
+    expect(r.outputs.findings).toBe('1');
+    expect(r.summary).toContain('read-only');
+  });
+
+  it('200 changed functions: the inline cap is honoured and the rest are listed in the review body', async () => {
+    const gh = await startGitHubServer();
+    const source = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `void copy_${i}(char *dst, const char *src)\n{\n    char buf[${i + 8}];\n    strcpy(buf, src);\n}\n`,
+    ).join('\n');
+    prWith(gh, HEAD1, { 'src/many.c': source });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(r.outputs.findings).toBe('200');
+    expect(gh.reviews).toHaveLength(1);
+    expect(gh.comments).toHaveLength(30);
+    const listed = gh.reviews[0]!.body.match(/<!-- vulnreview:fp=/g) ?? [];
+    expect(listed).toHaveLength(170);
+  });
+
+  it('a secondary rate limit with Retry-After is waited out and the read repeated', async () => {
+    const gh = await startGitHubServer({
+      secondaryRateLimit: new Map([['GET /repos/octo/demo/pulls/7/files', { times: 1, retryAfter: '1' }]]),
+    });
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    const fileLists = gh.requests.filter((q) => q.path === '/repos/octo/demo/pulls/7/files');
+    expect(fileLists.map((q) => q.status)).toEqual([403, 200]);
+    expect(r.outputs.findings).toBe('1');
+    expect(gh.reviews).toHaveLength(1);
+  });
+
+  it('a model outage fails the check under on-error fail, and warns (never silently) under warn', async () => {
+    const down = await startModelServer({
+      models: ['vdisc-lora'],
+      reply: () => status(503, { retryAfter: '0' }),
+    });
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    try {
+      const failed = await go(gh, HEAD1, {
+        inputs: { endpoint: down.url, model: 'vdisc-lora', 'on-error': 'fail' },
+      });
+      expect(failed.exitCode).toBe(1);
+      expect(failed.commands.find((c) => c.startsWith('::error'))).toContain(
+        '2 changed function(s) or file(s) were not analysed',
+      );
+      expect(failed.outputs['skipped-functions']).toBe('2');
+      expect(failed.summary).toContain('model failed after retries');
+
+      const warned = await go(gh, HEAD1, {
+        inputs: { endpoint: down.url, model: 'vdisc-lora', 'on-error': 'warn' },
+      });
+      expect(warned.exitCode).toBeUndefined();
+      expect(warned.commands.some((c) => c.startsWith('::warning') && c.includes('not analysed'))).toBe(true);
+      expect(gh.reviews).toHaveLength(0);
+    } finally {
+      await down.close();
+      await gh.close();
+    }
+  });
+
+  it('fail-on-confidence trips the gate when a finding reaches it', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1, { inputs: { ...endpointInputs(), 'fail-on-confidence': '0.9' } });
+    await gh.close();
+    expect(r.outputs['high-confidence-findings']).toBe('1');
+    expect(r.exitCode).toBe(1);
+    expect(r.commands.find((c) => c.startsWith('::error'))).toContain('at or above confidence 0.9');
+  });
+
+  it('a PR touching no C/C++: a notice, a clean exit, nothing posted and no model asked', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'README.md': '# demo\n', 'scripts/build.py': 'print(1)\n' });
+    const before = model.chatRequests().length;
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(r.exitCode).toBeUndefined();
+    expect(gh.writes()).toEqual([]);
+    expect(model.chatRequests().length).toBe(before);
+    expect(r.commands.some((c) => c.startsWith('::notice') && c.includes('none of them C or C++'))).toBe(
+      true,
+    );
+    expect(r.outputs.findings).toBe('0');
+    expect(validateSarif(r.sarif)).toBe(true);
+  });
+
+  it('an event without a pull request: a notice and a clean exit', async () => {
+    const gh = await startGitHubServer();
+    const r = await go(gh, HEAD1, { eventName: 'push' });
+    await gh.close();
+    expect(r.exitCode).toBeUndefined();
+    expect(gh.requests).toEqual([]);
+    expect(r.commands.some((c) => c.startsWith('::notice') && c.includes('"push"'))).toBe(true);
+  });
+});

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseUnifiedDiff, wholeFileChange } from '../../src/diff/parse.ts';
+import { findChangedFunctions } from '../../src/extract/index.ts';
+
+const root = new URL('../testdata/extract/project/', import.meta.url);
+const diff = await readFile(new URL('../testdata/diff/project.diff', import.meta.url), 'utf8');
+const readProject = async (path: string) => {
+  try {
+    return new Uint8Array(await readFile(new URL(path, root)));
+  } catch {
+    return undefined;
+  }
+};
+const expected = JSON.parse(
+  await readFile(new URL('../testdata/extract/project.expected.json', import.meta.url), 'utf8'),
+) as { functions: { file: string; name: string; start: number; end: number; lang: string }[] };
+
+describe('findChangedFunctions on the project fixture', () => {
+  const run = (options = {}) => findChangedFunctions(parseUnifiedDiff(diff), readProject, options);
+
+  it('finds exactly the changed functions, ordered by file then line', async () => {
+    const { functions } = await run();
+    expect(functions.map(({ file, name, start, end, lang }) => ({ file, name, start, end, lang }))).toEqual(
+      expected.functions,
+    );
+  });
+
+  it('does not select functions that were only moved, nor those next to a deletion', async () => {
+    const names = (await run()).functions.map((f) => `${f.file}:${f.name}`);
+    expect(names).not.toContain('src/util.c:util_c'); // moved; git shows its closing brace as context
+    expect(names).not.toContain('src/util.c:util_b');
+    expect(names).not.toContain('src/bytebuf.c:bb_at'); // only the comment above it was removed
+    expect(names).toContain('src/bytebuf.c:bb_reserve'); // lost its bounds check: a deletion only
+  });
+
+  it('lists the binary C file as skipped and ignores non-C, deleted and mode-only files silently', async () => {
+    const { skipped, files } = await run();
+    expect(skipped).toEqual([
+      { file: 'src/blob.c', reason: 'binary', detail: expect.stringContaining('binary') },
+    ]);
+    const paths = files.map((f) => f.path);
+    for (const silent of ['README.md', 'assets/logo.png', 'scripts/run.sh', 'src/tool.c', 'src/legacy.c']) {
+      expect(paths).not.toContain(silent);
+    }
+    expect(paths).not.toContain('src/moved_same.c'); // renamed without edits: nothing to read
+  });
+
+  it('reports each parsed file with its counts, error share and decoding', async () => {
+    const { files } = await run();
+    expect(files.find((f) => f.path === 'src/bytebuf.c')).toEqual({
+      path: 'src/bytebuf.c',
+      lang: 'c',
+      functions: 12,
+      changedFunctions: 4,
+      errorRatio: 0,
+      lossyDecode: false,
+    });
+    expect(files.find((f) => f.path === 'src/latin1.c')?.lossyDecode).toBe(true);
+    expect(files.find((f) => f.path === 'src/ring.h')?.lang).toBe('cpp');
+  });
+
+  it('skips paths-ignore matches and files over the size limit, saying how to include them', async () => {
+    const { skipped, functions } = await run({ pathsIgnore: ['third_party'], maxFileBytes: 1024 });
+    expect(skipped).toContainEqual({
+      file: 'third_party/vendor.c',
+      reason: 'ignored-path',
+      detail: expect.any(String),
+    });
+    const large = skipped.filter((s) => s.reason === 'too-large').map((s) => s.file);
+    expect(large.sort()).toEqual(['src/bytebuf.c', 'src/tokenizer.cpp']);
+    expect(skipped.find((s) => s.reason === 'too-large')?.detail).toMatch(/max-file-size/);
+    expect(functions.some((f) => f.file === 'src/bytebuf.c' || f.file.startsWith('third_party/'))).toBe(
+      false,
+    );
+  });
+
+  it('keeps only paths matching `paths`', async () => {
+    const { functions, skipped } = await run({ paths: ['src/*.cpp'] });
+    expect(new Set(functions.map((f) => f.file))).toEqual(new Set(['src/tokenizer.cpp']));
+    expect(skipped.filter((s) => s.reason === 'ignored-path').map((s) => s.file)).toContain('src/bytebuf.c');
+  });
+});
+
+describe('findChangedFunctions edge cases', () => {
+  const source = new TextEncoder().encode(
+    'int a(void)\n{\n\treturn 1;\n}\n\nint b(void)\n{\n\treturn 2;\n}\n',
+  );
+
+  it('selects every function of a file whose patch was left out', async () => {
+    const { functions } = await findChangedFunctions([wholeFileChange('big.c')], async () => source);
+    expect(functions.map((f) => f.name)).toEqual(['a', 'b']);
+  });
+
+  it('lists a file that cannot be read instead of dropping it', async () => {
+    const { skipped, functions } = await findChangedFunctions(
+      [wholeFileChange('gone.c')],
+      async () => undefined,
+    );
+    expect(functions).toEqual([]);
+    expect(skipped).toEqual([
+      { file: 'gone.c', reason: 'unreadable', detail: expect.stringContaining('head') },
+    ]);
+  });
+
+  it('lists a C file with NUL bytes as binary', async () => {
+    const { skipped } = await findChangedFunctions([wholeFileChange('x.c')], async () =>
+      Uint8Array.from([0x69, 0, 0x6e]),
+    );
+    expect(skipped[0]).toMatchObject({ file: 'x.c', reason: 'binary' });
+  });
+
+  it('treats a function moved to another file as unchanged, and a moved-and-edited one as changed', async () => {
+    const moveDiff = [
+      'diff --git a/old.c b/old.c',
+      'deleted file mode 100644',
+      '--- a/old.c',
+      '+++ /dev/null',
+      '@@ -1,4 +0,0 @@',
+      '-int a(void)',
+      '-{',
+      '-    return 1;',
+      '-}',
+      'diff --git a/new.c b/new.c',
+      'new file mode 100644',
+      '--- /dev/null',
+      '+++ b/new.c',
+      '@@ -0,0 +1,9 @@',
+      '+int a(void)',
+      '+{',
+      '+\treturn 1;',
+      '+}',
+      '+',
+      '+int b(void)',
+      '+{',
+      '+\treturn 2;',
+      '+}',
+      '',
+    ].join('\n');
+    const { functions } = await findChangedFunctions(parseUnifiedDiff(moveDiff), async () => source);
+    expect(functions.map((f) => f.name)).toEqual(['b']);
+  });
+});

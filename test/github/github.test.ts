@@ -1,0 +1,221 @@
+// The GitHub adapter against a loopback GitHub API: files, contents, and carrying out review plans.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../src/github/client.ts';
+import { apiReader, directoryReader, workspaceHeadSha } from '../../src/github/contents.ts';
+import type { PullRequestRef } from '../../src/github/event.ts';
+import { listPullRequestFiles, toFileChanges } from '../../src/github/pr-files.ts';
+import { applyReviewPlan } from '../../src/github/reviews.ts';
+import { planReview } from '../../src/report/review.ts';
+import { startGitHubServer } from '../helpers/github-server.ts';
+import { change, finding } from '../report/fixtures.ts';
+
+const HEAD = 'a'.repeat(40);
+const pr: PullRequestRef = {
+  owner: 'octo',
+  repo: 'demo',
+  number: 7,
+  baseSha: 'b'.repeat(40),
+  headSha: HEAD,
+  fromFork: false,
+};
+/** Write pacing off: the loopback server has no secondary limits to stay clear of. */
+const client = (baseUrl: string) => createGitHubClient({ token: 't', baseUrl, pacing: false });
+const tmp = mkdtempSync(join(tmpdir(), 'vulnreview-gh-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('toFileChanges', () => {
+  it('parses patches, treats a missing patch as wholly changed, and a pure rename as nothing new', () => {
+    const { changes, warnings } = toFileChanges([
+      { filename: 'a.c', status: 'modified', patch: '@@ -1,2 +1,3 @@\n int x;\n+int y;\n int z;' },
+      { filename: 'big.c', status: 'modified' },
+      { filename: 'new/name.c', previous_filename: 'old/name.c', status: 'renamed', changes: 0 },
+      { filename: 'gone.c', status: 'removed' },
+    ]);
+    expect(warnings).toEqual([]);
+    expect(changes[0]).toMatchObject({
+      path: 'a.c',
+      status: 'modified',
+      addedLines: [2],
+      wholeFile: false,
+      hunks: [{ newStart: 1, newLines: 3 }],
+    });
+    expect(changes[1]).toMatchObject({ path: 'big.c', wholeFile: true });
+    expect(changes[2]).toMatchObject({
+      path: 'new/name.c',
+      oldPath: 'old/name.c',
+      status: 'renamed',
+      wholeFile: false,
+      addedLines: [],
+    });
+    expect(changes[3]).toMatchObject({ path: 'gone.c', status: 'deleted', wholeFile: false });
+  });
+
+  it('a patch that cannot be parsed is analysed whole, with a warning naming the file', () => {
+    const { changes, warnings } = toFileChanges([
+      { filename: 'odd.c', status: 'modified', patch: '@@ nonsense @@\n+x' },
+    ]);
+    expect(changes[0]).toMatchObject({ path: 'odd.c', wholeFile: true });
+    expect(warnings[0]).toContain('odd.c');
+  });
+});
+
+describe('listPullRequestFiles', () => {
+  it('pages through every file, and falls back to the compare API past the 3000-file cap', async () => {
+    const files = Array.from({ length: 3050 }, (_, i) => ({
+      filename: `f${i}.txt`,
+      status: 'added' as const,
+      patch: '@@ -0,0 +1 @@\n+x',
+    }));
+    const gh = await startGitHubServer({ files });
+    try {
+      const octokit = client(gh.url);
+      const listed = await listPullRequestFiles(octokit, { ...pr, changedFiles: 3050 });
+      expect(listed).toHaveLength(3050);
+      expect(listed.at(-1)!.filename).toBe('f3049.txt');
+      expect(gh.requests.some((q) => q.path.startsWith('/repos/octo/demo/compare/'))).toBe(true);
+    } finally {
+      await gh.close();
+    }
+  });
+});
+
+describe('reading files at the head', () => {
+  it('reads raw contents at the head SHA, falls back to the blob for files over the contents limit, undefined when missing', async () => {
+    const gh = await startGitHubServer({
+      contents: new Map([[`${HEAD}:src/a.c`, 'int a;\n']]),
+      blobs: new Map([['c'.repeat(40), 'int big;\n']]),
+      tooLargeForContents: new Set(['src/big.c']),
+    });
+    try {
+      const warnings: string[] = [];
+      const read = apiReader(client(gh.url), pr, new Map([['src/big.c', 'c'.repeat(40)]]), (m) =>
+        warnings.push(m),
+      );
+      expect(new TextDecoder().decode(await read('src/a.c'))).toBe('int a;\n');
+      expect(new TextDecoder().decode(await read('src/big.c'))).toBe('int big;\n');
+      expect(await read('src/missing.c')).toBeUndefined();
+      expect(warnings).toEqual([]);
+      expect(gh.requests[0]!.query.get('ref')).toBe(HEAD);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('knows the workspace commit from .git (detached or on a branch) without running git', async () => {
+    const ws = join(tmp, 'ws');
+    mkdirSync(join(ws, '.git/refs/heads'), { recursive: true });
+    writeFileSync(join(ws, '.git/HEAD'), `${HEAD}\n`);
+    expect(await workspaceHeadSha(ws)).toBe(HEAD);
+    writeFileSync(join(ws, '.git/HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(ws, '.git/packed-refs'), `# pack-refs\n${'d'.repeat(40)} refs/heads/main\n`);
+    expect(await workspaceHeadSha(ws)).toBe('d'.repeat(40));
+    writeFileSync(join(ws, '.git/refs/heads/main'), `${'e'.repeat(40)}\n`);
+    expect(await workspaceHeadSha(ws)).toBe('e'.repeat(40));
+    expect(await workspaceHeadSha(join(tmp, 'nowhere'))).toBeUndefined();
+  });
+
+  it('never reads outside the workspace, through .. or a symlink', async () => {
+    const ws = join(tmp, 'ws2');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(tmp, 'secret.txt'), 'secret');
+    writeFileSync(join(ws, 'ok.c'), 'int ok;');
+    symlinkSync(join(tmp, 'secret.txt'), join(ws, 'link.c'));
+    const read = directoryReader(ws);
+    expect(new TextDecoder().decode(await read('ok.c'))).toBe('int ok;');
+    expect(await read('../secret.txt')).toBeUndefined();
+    expect(await read('link.c')).toBeUndefined();
+  });
+});
+
+describe('applyReviewPlan', () => {
+  const patch = '@@ -8,3 +9,7 @@\n a\n b\n+c\n d\n e\n f\n g';
+
+  it('posts one COMMENT review with RIGHT-side comments GitHub accepts', async () => {
+    const gh = await startGitHubServer({ files: [{ filename: 'src/copy.c', status: 'modified', patch }] });
+    try {
+      const plan = planReview({ findings: [finding()], changes: [change()], existing: [], maxComments: 30 });
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} });
+      expect(out).toMatchObject({ inline: 1, reviewPosted: true, readOnly: false });
+      expect(gh.comments[0]).toMatchObject({
+        path: 'src/copy.c',
+        line: 12,
+        start_line: 10,
+        side: 'RIGHT',
+        commit_id: HEAD,
+      });
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('on 422 posts the review again with the inline comments moved into its body', async () => {
+    // The server's patch has a hunk elsewhere, so GitHub (the fake) refuses line 12.
+    const gh = await startGitHubServer({
+      files: [{ filename: 'src/copy.c', status: 'modified', patch: '@@ -40,2 +40,3 @@\n x\n+y\n z' }],
+    });
+    try {
+      const warnings: string[] = [];
+      const plan = planReview({ findings: [finding()], changes: [change()], existing: [], maxComments: 30 });
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: (m) => warnings.push(m) });
+      expect(out).toMatchObject({ inline: 0, inBody: 1, reviewPosted: true });
+      expect(gh.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([422, 200]);
+      expect(gh.reviews[0]!.body).toContain('copy_name');
+      expect(warnings[0]).toContain('422');
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('a file-level comment goes out as subject_type file', async () => {
+    const gh = await startGitHubServer({ files: [{ filename: 'src/copy.c', status: 'modified' }] });
+    try {
+      const plan = planReview({
+        findings: [finding()],
+        changes: [change({ wholeFile: true, hunks: [], addedLines: [] })],
+        existing: [],
+        maxComments: 30,
+      });
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} });
+      expect(out.fileLevel).toBe(1);
+      expect(gh.comments[0]).toMatchObject({ subject_type: 'file', path: 'src/copy.c' });
+      expect(gh.reviews).toHaveLength(1); // the summary review still says what was found
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('does not repeat a POST refused by a secondary rate limit without Retry-After', async () => {
+    const gh = await startGitHubServer({
+      files: [{ filename: 'src/copy.c', status: 'modified', patch }],
+      secondaryRateLimit: new Map([['POST /repos/octo/demo/pulls/7/reviews', { times: 1, retryAfter: '' }]]),
+    });
+    try {
+      const plan = planReview({ findings: [finding()], changes: [change()], existing: [], maxComments: 30 });
+      await expect(applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} })).rejects.toThrow(
+        /secondary rate limit/,
+      );
+      expect(gh.requests.filter((q) => q.method === 'POST')).toHaveLength(1);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('repeats a POST refused by a secondary rate limit once when GitHub said how long to wait', async () => {
+    const gh = await startGitHubServer({
+      files: [{ filename: 'src/copy.c', status: 'modified', patch }],
+      secondaryRateLimit: new Map([['POST /repos/octo/demo/pulls/7/reviews', { times: 1, retryAfter: '1' }]]),
+    });
+    try {
+      const plan = planReview({ findings: [finding()], changes: [change()], existing: [], maxComments: 30 });
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} });
+      expect(out.reviewPosted).toBe(true);
+      expect(gh.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([403, 200]);
+      expect(gh.reviews).toHaveLength(1);
+    } finally {
+      await gh.close();
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import {
+  commentBody,
+  fingerprintsIn,
+  fixedReplyBody,
+  hasNewFindings,
+  markerFor,
+  placeFinding,
+  planReview,
+  reviewBody,
+} from '../../src/report/review.ts';
+import { change, finding } from './fixtures.ts';
+
+describe('commentBody', () => {
+  it('names the function, CWE, confidence, backend and model, and ends with the fingerprint marker', () => {
+    const f = finding({}, { reason: 'strcpy into a fixed 16-byte buffer', line: 3 });
+    const body = commentBody(f);
+    expect(body).toContain('`copy_name`');
+    expect(body).toContain('CWE-120');
+    expect(body).toContain('0.93');
+    expect(body).toContain('`endpoint`');
+    expect(body).toContain('`vdisc-lora`');
+    expect(body).toContain('strcpy into a fixed 16-byte buffer');
+    expect(body.endsWith(markerFor(f.fingerprint))).toBe(true);
+    expect(fingerprintsIn(body)).toEqual([f.fingerprint]);
+  });
+
+  it('quotes the model answer as the reason when there is none, without letting it forge a marker', () => {
+    const f = finding({}, { rawAnswer: 'Yes `x` <!-- vulnreview:fp=deadbeefdeadbeef -->' });
+    const body = commentBody(f);
+    expect(fingerprintsIn(body)).toEqual([f.fingerprint]);
+    expect(body).toContain("answer: `Yes 'x' vulnreview:fp=deadbeefdeadbeef`");
+  });
+});
+
+describe('placeFinding', () => {
+  it('prefers the line the verdict points at, with start_line only when the function starts in the same hunk', () => {
+    // function 10–16, hunk 9–15, verdict line 3 → file line 12
+    expect(placeFinding(finding({}, { line: 3 }), change())).toEqual({
+      kind: 'line',
+      line: 12,
+      startLine: 10,
+    });
+  });
+
+  it('falls back to the first added line of the function', () => {
+    expect(placeFinding(finding(), change({ addedLines: [14] }))).toEqual({
+      kind: 'line',
+      line: 14,
+      startLine: 10,
+    });
+  });
+
+  it('leaves out start_line when the function starts before the hunk', () => {
+    expect(
+      placeFinding(finding(), change({ hunks: [{ newStart: 13, newLines: 5 }], addedLines: [14] })),
+    ).toEqual({
+      kind: 'line',
+      line: 14,
+    });
+  });
+
+  it('ignores a verdict line outside every hunk and uses a line that is inside one', () => {
+    const f = finding({}, { line: 7 }); // file line 16, outside hunk 9–15
+    expect(placeFinding(f, change({ addedLines: [] }))).toEqual({ kind: 'line', line: 10 });
+  });
+
+  it('uses a file-level comment when no line of the function is in a hunk, the body when the file is not in the diff', () => {
+    expect(
+      placeFinding(finding(), change({ hunks: [{ newStart: 40, newLines: 3 }], addedLines: [41] })),
+    ).toEqual({ kind: 'file' });
+    expect(placeFinding(finding(), change({ wholeFile: true, hunks: [], addedLines: [] }))).toEqual({
+      kind: 'file',
+    });
+    expect(placeFinding(finding(), undefined)).toEqual({ kind: 'body' });
+  });
+});
+
+describe('planReview', () => {
+  const a = finding();
+  const b = finding(
+    { name: 'other', start: 40, end: 44, source: 'void other(char *p) { gets(p); }' },
+    { confidence: 0.7 },
+  );
+  const changes = [
+    change({
+      hunks: [
+        { newStart: 9, newLines: 7 },
+        { newStart: 40, newLines: 5 },
+      ],
+      addedLines: [12, 42],
+    }),
+  ];
+
+  it('posts new findings inline', () => {
+    const plan = planReview({ findings: [a, b], changes, existing: [], maxComments: 30 });
+    expect(plan.inline.map((c) => [c.path, c.line])).toEqual([
+      ['src/copy.c', 12],
+      ['src/copy.c', 42],
+    ]);
+    expect(plan.inBody).toEqual([]);
+    expect(hasNewFindings(plan)).toBe(true);
+  });
+
+  it('skips findings already commented, in a comment or a review body, even after the function moved', () => {
+    const moved = finding({ start: 60, end: 66 });
+    const plan = planReview({
+      findings: [moved, b],
+      changes,
+      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a) }],
+      existingReviewBodies: [`listed ${markerFor(b.fingerprint)}`],
+      maxComments: 30,
+    });
+    expect(plan.alreadyPosted).toBe(2);
+    expect(hasNewFindings(plan)).toBe(false);
+    expect(plan.remove).toEqual([]);
+  });
+
+  it('removes our comments whose finding went away, keeps replied ones and marks them fixed once', () => {
+    const gone = { id: 1, path: 'src/copy.c', body: commentBody(a) };
+    const replied = { id: 2, path: 'src/copy.c', body: commentBody(b) };
+    const reply = { id: 3, path: 'src/copy.c', body: 'Is this real?', inReplyToId: 2 };
+    const someoneElse = { id: 4, path: 'src/copy.c', body: 'nice change' };
+    const plan = planReview({
+      findings: [],
+      changes,
+      existing: [gone, replied, reply, someoneElse],
+      maxComments: 30,
+    });
+    expect(plan.remove.map((c) => c.id)).toEqual([1]);
+    expect(plan.markFixed.map((c) => c.id)).toEqual([2]);
+
+    const again = planReview({
+      findings: [],
+      changes,
+      existing: [
+        replied,
+        reply,
+        { id: 5, path: 'src/copy.c', body: fixedReplyBody(b.fingerprint, 'abc'), inReplyToId: 2 },
+      ],
+      maxComments: 30,
+    });
+    expect(again.markFixed).toEqual([]);
+    expect(again.remove).toEqual([]);
+  });
+
+  it('keeps our comments on files where some function went unanalysed this run', () => {
+    const plan = planReview({
+      findings: [],
+      changes,
+      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a) }],
+      maxComments: 30,
+      incompletePaths: new Set(['src/copy.c']),
+    });
+    expect(plan.remove).toEqual([]);
+  });
+
+  it('caps inline comments and lists the rest in the body, most confident inline', () => {
+    const many = Array.from({ length: 5 }, (_, i) =>
+      finding(
+        { name: `f${i}`, start: 10, end: 16, source: `void f${i}(void) { strcpy(a, b); }` },
+        { confidence: 0.9 - i / 10 },
+      ),
+    );
+    const plan = planReview({ findings: many, changes, existing: [], maxComments: 2 });
+    expect(plan.inline.map((c) => c.finding.fn.name)).toEqual(['f0', 'f1']);
+    expect(plan.inBody.map((f) => f.fn.name)).toEqual(['f2', 'f3', 'f4']);
+    const body = reviewBody(plan);
+    expect(body).toContain('5 new potential vulnerabilities');
+    expect(fingerprintsIn(body)).toEqual(plan.inBody.map((f) => f.fingerprint));
+  });
+
+  it('sends findings outside the diff to the body and unplaceable ones to file-level comments', () => {
+    const elsewhere = finding({ file: 'src/other.c' });
+    const outside = finding({ start: 100, end: 104, source: 'void far(void) { gets(x); }' });
+    const plan = planReview({ findings: [elsewhere, outside], changes, existing: [], maxComments: 30 });
+    expect(plan.inBody.map((f) => f.fn.file)).toEqual(['src/other.c']);
+    expect(plan.fileLevel.map((c) => c.path)).toEqual(['src/copy.c']);
+    expect(plan.fileLevel[0]!.line).toBeUndefined();
+  });
+
+  it('keeps the review body under the GitHub size limit however many findings there are', () => {
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      finding({ file: 'src/far.c', name: `f${i}`, source: `void f${i}(void) { gets(b); }` }),
+    );
+    const plan = planReview({ findings: many, changes: [], existing: [], maxComments: 30 });
+    const body = reviewBody(plan);
+    expect(body.length).toBeLessThan(65_536);
+    expect(body).toMatch(/… and \d+ more, listed in the job summary/);
+  });
+});

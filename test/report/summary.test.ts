@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { PipelineResult } from '../../src/pipeline.ts';
+import { evaluateGate } from '../../src/report/gate.ts';
+import { lineLink, renderSummary } from '../../src/report/summary.ts';
+import { renderJson, renderTable } from '../../src/report/table.ts';
+import { finding, fn, verdict } from './fixtures.ts';
+
+function result(): PipelineResult {
+  const findings = [
+    finding({}, { reason: 'strcpy into buf | unchecked' }),
+    finding({ name: 'low', source: 'void low(void) {}' }, { confidence: 0.3, cwe: undefined }),
+  ];
+  return {
+    functions: [],
+    analyses: [],
+    findings,
+    skipped: [
+      { file: 'big.c', reason: 'too-large', detail: 'over 1024 KB' },
+      { file: 'vendor/x.c', reason: 'ignored-path', detail: 'paths-ignore vendor/**' },
+    ],
+    unclassified: [{ fn: fn({ name: 'odd' }), verdict: verdict({ vulnerable: null, rawAnswer: 'Maybe' }) }],
+    files: [],
+    stats: {
+      changedFiles: 4,
+      sourceFiles: 3,
+      changedFunctions: 5,
+      analysed: 3,
+      vulnerable: 2,
+      unclassified: 1,
+      cached: 1,
+      findings: 2,
+      skipped: 1,
+      ignored: 1,
+      skippedByReason: { 'too-large': 1, 'ignored-path': 1 },
+      durationMs: 10,
+    },
+  };
+}
+
+describe('renderSummary', () => {
+  it('shows counts, findings by confidence, what was not analysed and why, the model and the time', () => {
+    const md = renderSummary(result(), {
+      backend: 'endpoint',
+      model: 'vdisc-lora',
+      durationMs: 4200,
+      blobBaseUrl: 'https://github.com/octo/demo/blob/abc123',
+      failOnConfidence: 0.9,
+    });
+    expect(md).toContain('| Files changed | 4 (3 C/C++) |');
+    expect(md).toContain('| Analysed | 3 (1 from cache) |');
+    expect(md).toContain(
+      '2: 1 high (≥ 0.8), 0 medium (0.5–0.8), 1 low (< 0.5), 1 at or above the gate (0.9)',
+    );
+    expect(md).toContain('| Unclassified answers | 1 |');
+    expect(md).toContain('| Not analysed | 1 |');
+    expect(md).toContain('endpoint / vdisc-lora');
+    expect(md).toContain('4.2 s');
+    expect(md).toContain('[src/copy.c:10-16](https://github.com/octo/demo/blob/abc123/src/copy.c#L10-L16)');
+    expect(md).toContain('file over the size limit: over 1024 KB');
+    expect(md).toContain('unclassified answer: Maybe');
+    expect(md).not.toContain('buf | unchecked'); // reasons stay out of the table; pipes would break it
+  });
+
+  it('escapes path segments in links', () => {
+    expect(lineLink('https://x/blob/s', 'dir with space/a#b.c', 1, 2)).toBe(
+      'https://x/blob/s/dir%20with%20space/a%23b.c#L1-L2',
+    );
+  });
+});
+
+describe('renderTable / renderJson', () => {
+  it('lists findings with confidence, CWE, place and name, and what went unanalysed', () => {
+    const out = renderTable(result());
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^CONF\s+CWE\s+WHERE\s+FUNCTION\s+WHY$/);
+    expect(lines[1]).toMatch(/^0\.93\s+CWE-120\s+src\/copy\.c:10-16\s+copy_name\s+strcpy into buf/);
+    expect(out).toContain('2 findings in 5 changed functions (3 analysed, 1 unclassified, 1 not analysed).');
+    expect(out).toContain('not analysed: big.c (too-large: over 1024 KB)');
+    expect(out).not.toContain('vendor/x.c');
+    const json = JSON.parse(renderJson(result()));
+    expect(json.findings[0]).toMatchObject({
+      ruleId: 'vulnreview/CWE-120',
+      file: 'src/copy.c',
+      start: 10,
+      confidence: 0.93,
+    });
+  });
+});
+
+describe('evaluateGate', () => {
+  const findings = result().findings;
+  it('passes when nothing reaches the threshold and everything was analysed', () => {
+    expect(evaluateGate({ findings, unanalysed: 0, failOnConfidence: 0.95, onError: 'fail' })).toMatchObject({
+      exitCode: 0,
+      highConfidence: 0,
+      failures: [],
+    });
+    expect(evaluateGate({ findings, unanalysed: 0, onError: 'fail' }).exitCode).toBe(0);
+  });
+  it('fails with 1 when a finding reaches fail-on-confidence', () => {
+    const g = evaluateGate({ findings, unanalysed: 0, failOnConfidence: 0.93, onError: 'fail' });
+    expect(g).toMatchObject({ exitCode: 1, highConfidence: 1 });
+    expect(g.failures[0]).toContain('1 finding(s) at or above confidence 0.93');
+  });
+  it('fails with 3 on unanalysed functions under on-error fail, warns under warn: never a silent pass', () => {
+    expect(evaluateGate({ findings: [], unanalysed: 2, onError: 'fail' }).exitCode).toBe(3);
+    const warn = evaluateGate({ findings: [], unanalysed: 2, onError: 'warn' });
+    expect(warn.exitCode).toBe(0);
+    expect(warn.warnings[0]).toContain('2 changed function(s)');
+    expect(evaluateGate({ findings, unanalysed: 2, failOnConfidence: 0.5, onError: 'fail' }).exitCode).toBe(
+      1,
+    );
+  });
+});

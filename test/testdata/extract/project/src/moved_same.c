@@ -1,0 +1,4 @@
+int same(void)
+{
+	return 42;
+}

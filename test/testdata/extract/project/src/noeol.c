@@ -1,0 +1,9 @@
+int noeol_a(void)
+{
+	return 1;
+}
+
+int noeol_b(void)
+{
+	return 3;
+}

@@ -1,0 +1,4 @@
+int vendor_fn(int a)
+{
+	return a + 1;
+}
