@@ -6,7 +6,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRulesBackend } from '../src/model/rules/index.ts';
 import type { Lang } from '../src/types.ts';
-import { CPPCHECK_SEVERITIES, FLAWFINDER_MIN_LEVEL, type PeerResult, runCppcheck, runFlawfinder } from './rules-peers.ts';
+import {
+  CPPCHECK_SEVERITIES,
+  FLAWFINDER_MIN_LEVEL,
+  type PeerResult,
+  runCppcheck,
+  runFlawfinder,
+} from './rules-peers.ts';
 
 interface Sample {
   id: string;
@@ -31,7 +37,11 @@ export function isDevGroup(group: string): boolean {
   return (createHash('sha256').update(group).digest()[0]! & 1) === 0;
 }
 
-function score(samples: readonly Sample[], flagged: (i: number) => boolean, keep: (s: Sample) => boolean): Scores {
+function score(
+  samples: readonly Sample[],
+  flagged: (i: number) => boolean,
+  keep: (s: Sample) => boolean,
+): Scores {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -49,7 +59,10 @@ function score(samples: readonly Sample[], flagged: (i: number) => boolean, keep
 }
 
 /** Share of (vulnerable, fixed) pairs of one group where only the vulnerable side is flagged. */
-function toldApart(samples: readonly Sample[], flagged: (i: number) => boolean): { rate: number; pairs: number } {
+function toldApart(
+  samples: readonly Sample[],
+  flagged: (i: number) => boolean,
+): { rate: number; pairs: number } {
   const groups = new Map<string, number[]>();
   samples.forEach((s, i) => {
     const g = groups.get(s.group) ?? [];
@@ -86,7 +99,9 @@ export default async function rulesCompare(): Promise<void> {
   }
   const backend = await createRulesBackend();
   console.log(`rules: ${backend.model} (rule set ${backend.promptHash})`);
-  console.log(`flawfinder: findings at level >= ${FLAWFINDER_MIN_LEVEL}; cppcheck: ${[...CPPCHECK_SEVERITIES].join('/')}`);
+  console.log(
+    `flawfinder: findings at level >= ${FLAWFINDER_MIN_LEVEL}; cppcheck: ${[...CPPCHECK_SEVERITIES].join('/')}`,
+  );
   const ratios: string[] = [];
   for (const name of DATASETS) {
     const file = resolve(dataDir, name);
@@ -96,23 +111,36 @@ export default async function rulesCompare(): Promise<void> {
     }
     const samples = load(file);
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const ours = new Set<number>();
     for (const [i, s] of samples.entries()) {
       const verdict = await backend.analyse({ source: s.source, lang: s.lang });
       if (verdict.vulnerable === true) ours.add(i);
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const peers: PeerResult[] = [];
     for (const runPeer of [runFlawfinder, runCppcheck]) {
       const result = await runPeer(samples);
       if (result) peers.push(result);
     }
     const missing = ['flawfinder', 'cppcheck'].filter((t) => !peers.some((p) => p.tool === t));
-    console.log(`\n${name}: ${samples.length} functions, ${samples.filter((s) => s.label === 1).length} vulnerable`);
-    console.log(`rules backend: ${Math.round(samples.length / seconds)} functions/s`);
-    if (missing.length > 0) console.log(`not installed, left out: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
-    const rows: { tool: string; flagged: Set<number> }[] = [{ tool: 'vulnreview rules', flagged: ours }, ...peers];
-    console.log('| tool | precision | recall | F1 | flagged | F1 dev groups | F1 held-out groups | SVEN-style pairs told apart |');
+    console.log(
+      `\n${name}: ${samples.length} functions, ${samples.filter((s) => s.label === 1).length} vulnerable`,
+    );
+    console.log(
+      `rules backend: ${Math.round(samples.length / seconds)} functions/s wall, ${Math.round(samples.length / cpuSeconds)} per CPU-second`,
+    );
+    if (missing.length > 0)
+      console.log(`not installed, left out: ${missing.join(', ')} (apt-get install -y ${missing.join(' ')})`);
+    const rows: { tool: string; flagged: Set<number> }[] = [
+      { tool: 'vulnreview rules', flagged: ours },
+      ...peers,
+    ];
+    console.log(
+      '| tool | precision | recall | F1 | flagged | F1 dev groups | F1 held-out groups | SVEN-style pairs told apart |',
+    );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     const f1s = new Map<string, number>();
     for (const row of rows) {

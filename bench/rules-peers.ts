@@ -87,6 +87,9 @@ export async function runCppcheck(samples: readonly PeerSample[]): Promise<PeerR
         '--enable=warning,portability',
         '--template={file}\t{line}\t{severity}\t{id}',
         '--quiet',
+        // one preprocessor configuration per file: a lone function has no build to pick one from, and
+        // trying every #ifdef combination makes a few large functions take minutes
+        '--max-configs=1',
         '-j2',
         dir,
       ],
@@ -95,7 +98,8 @@ export async function runCppcheck(samples: readonly PeerSample[]): Promise<PeerR
     const flagged = new Set<number>();
     for (const line of stderr.split('\n')) {
       const [file, , severity, id] = line.split('\t');
-      if (!file || !severity || !id || !CPPCHECK_SEVERITIES.has(severity) || CPPCHECK_NOT_FINDINGS.has(id)) continue;
+      if (!file || !severity || !id || !CPPCHECK_SEVERITIES.has(severity) || CPPCHECK_NOT_FINDINGS.has(id))
+        continue;
       const index = indexOfFile(file);
       if (index !== undefined) flagged.add(index);
     }

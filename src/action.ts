@@ -1,16 +1,15 @@
 // The action: pull request → pipeline → SARIF, review, summary, outputs, gate. main.ts only calls run().
-import { createHash } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import * as cache from '@actions/cache';
+import { dirname } from 'node:path';
 import * as core from '@actions/core';
+import { actionsVerdictCache } from './actions-cache.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
 import { languageOf } from './extract/language.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
 import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
 import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
-import { listPullRequestFiles, toFileChanges } from './github/pr-files.ts';
+import { listPullRequestFiles, type PrFile, toFileChanges } from './github/pr-files.ts';
 import {
   applyReviewPlan,
   listExistingComments,
@@ -18,16 +17,13 @@ import {
   type ReviewOutcome,
 } from './github/reviews.ts';
 import type { Backend } from './model/backend.ts';
-import { FileVerdictCache } from './model/cache.ts';
 import { createBackend } from './model/create.ts';
-import { type PipelineResult, runPipeline, unanalysedCount } from './pipeline.ts';
+import { emptyPipelineResult, type PipelineResult, runPipeline, unanalysedCount } from './pipeline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
 import { buildSarif } from './report/sarif.ts';
 import { renderSummary } from './report/summary.ts';
 import type { FileChange } from './types.ts';
-
-const CACHE_DIR_NAME = 'vulnreview-verdicts';
 
 function setOutputs(values: {
   findings: number;
@@ -73,32 +69,6 @@ async function chooseReader(
   }
   core.info(`Reading files at ${pr.headSha.slice(0, 12)} through the GitHub API`);
   return apiReader(octokit, pr, files, (m) => core.warning(m));
-}
-
-function cacheKeys(backend: Backend, headSha: string): { key: string; prefix: string } {
-  const model = createHash('sha256').update(backend.model).digest('hex').slice(0, 12);
-  const prefix = `vulnreview-v1-${backend.name}-${model}-${backend.promptHash}-`;
-  return { key: `${prefix}${headSha}`, prefix };
-}
-
-/** Restores the verdict cache; any failure only warns, as a run without a cache is just slower. */
-async function restoreVerdicts(dir: string, keys: { key: string; prefix: string }): Promise<void> {
-  if (!cache.isFeatureAvailable()) return;
-  try {
-    const hit = await cache.restoreCache([dir], keys.key, [keys.prefix]);
-    core.info(hit ? `Verdict cache restored (${hit})` : 'No verdict cache yet');
-  } catch (error) {
-    core.warning(`Could not restore the verdict cache: ${String(error)}`);
-  }
-}
-
-async function saveVerdicts(dir: string, keys: { key: string }): Promise<void> {
-  if (!cache.isFeatureAvailable()) return;
-  try {
-    await cache.saveCache([dir], keys.key);
-  } catch (error) {
-    core.warning(`Could not save the verdict cache: ${String(error)}`);
-  }
 }
 
 async function postReview(
@@ -154,29 +124,59 @@ async function postReview(
   }
 }
 
-function emptyResult(changes: FileChange[]): PipelineResult {
-  return {
-    functions: [],
-    analyses: [],
-    findings: [],
-    skipped: [],
-    unclassified: [],
-    files: [],
-    stats: {
-      changedFiles: changes.length,
-      sourceFiles: 0,
-      changedFunctions: 0,
-      analysed: 0,
-      vulnerable: 0,
-      unclassified: 0,
-      cached: 0,
-      findings: 0,
-      skipped: 0,
-      ignored: 0,
-      skippedByReason: {},
-      durationMs: 0,
-    },
-  };
+interface Analysed {
+  result: PipelineResult;
+  backend?: Backend;
+  notice?: string;
+}
+
+/** The pipeline over the PR's change; no backend is even created when the change has no C/C++. */
+async function analyse(
+  config: RunConfig,
+  apiKey: string | undefined,
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  files: PrFile[],
+  changes: FileChange[],
+): Promise<Analysed> {
+  if (!changes.some((c) => c.status !== 'deleted' && languageOf(c.path) !== undefined)) {
+    core.notice(
+      `vulnreview: this pull request changes ${changes.length} files, none of them C or C++: nothing to analyse.`,
+    );
+    return { result: emptyPipelineResult(changes) };
+  }
+  const { backend, notice } = await createBackend({
+    backend: config.backend,
+    endpoint: config.endpoint,
+    model: config.model,
+    apiKey,
+    prompt: config.prompt,
+    timeoutSeconds: config.timeoutSeconds,
+  });
+  if (notice) core.notice(notice);
+  const verdicts = config.cache
+    ? actionsVerdictCache(backend, pr.headSha, process.env.RUNNER_TEMP ?? tmpdir())
+    : undefined;
+  await verdicts?.restore();
+  const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
+  let result: PipelineResult;
+  try {
+    result = await runPipeline({
+      changes,
+      readFile: await chooseReader(octokit, pr, blobShas),
+      backend,
+      extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
+      analyse: {
+        concurrency: config.concurrency,
+        onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
+        ...(verdicts ? { cache: verdicts.cache } : {}),
+      },
+    });
+  } finally {
+    await backend.close?.();
+  }
+  await verdicts?.save();
+  return notice ? { result, backend, notice } : { result, backend };
 }
 
 /** For tests: settings of the GitHub client that production leaves at their defaults. */
@@ -220,51 +220,11 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     core.warning(w);
   });
 
-  let result: PipelineResult;
-  let backend: Backend | undefined;
-  let notice: string | undefined;
-  if (!changes.some((c) => c.status !== 'deleted' && languageOf(c.path) !== undefined)) {
-    core.notice(
-      `vulnreview: this pull request changes ${changes.length} files, none of them C or C++: nothing to analyse.`,
-    );
-    result = emptyResult(changes);
-  } else {
-    ({ backend, notice } = await createBackend({
-      backend: config.backend,
-      endpoint: config.endpoint,
-      model: config.model,
-      apiKey,
-      prompt: config.prompt,
-      timeoutSeconds: config.timeoutSeconds,
-    }));
-    if (notice) core.notice(notice);
-    const cacheDir = join(process.env.RUNNER_TEMP ?? tmpdir(), CACHE_DIR_NAME);
-    const keys = cacheKeys(backend, pr.headSha);
-    if (config.cache) await restoreVerdicts(cacheDir, keys);
-    const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
-    try {
-      result = await runPipeline({
-        changes,
-        readFile: await chooseReader(octokit, pr, blobShas),
-        backend,
-        extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
-        analyse: {
-          concurrency: config.concurrency,
-          onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
-          ...(config.cache ? { cache: new FileVerdictCache(cacheDir) } : {}),
-        },
-      });
-    } finally {
-      await backend.close?.();
-    }
-    if (config.cache) await saveVerdicts(cacheDir, keys);
-  }
-
+  const { result, backend, notice } = await analyse(config, apiKey, octokit, pr, files, changes);
   await writeSarif(config, result, backend);
-  const review =
-    result.findings.length > 0 || result.functions.length > 0
-      ? await postReview(octokit, pr, config, changes, result)
-      : undefined;
+  // Even with no findings (or no C/C++ left in the change) the review step runs: comments of ours from
+  // an earlier push may now be outdated and have to go.
+  const review = await postReview(octokit, pr, config, changes, result);
   const gate = evaluateGate({
     findings: result.findings,
     unanalysed: unanalysedCount(result),

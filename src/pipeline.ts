@@ -131,6 +131,32 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   };
 }
 
+/** The result for a change with nothing to analyse (no C/C++ file in it). */
+export function emptyPipelineResult(changes: readonly FileChange[]): PipelineResult {
+  return {
+    functions: [],
+    analyses: [],
+    findings: [],
+    skipped: [],
+    unclassified: [],
+    files: [],
+    stats: {
+      changedFiles: changes.length,
+      sourceFiles: 0,
+      changedFunctions: 0,
+      analysed: 0,
+      vulnerable: 0,
+      unclassified: 0,
+      cached: 0,
+      findings: 0,
+      skipped: 0,
+      ignored: 0,
+      skippedByReason: {},
+      durationMs: 0,
+    },
+  };
+}
+
 /** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */
 export function unanalysedCount(result: PipelineResult): number {
   return result.stats.skipped + result.stats.unclassified;

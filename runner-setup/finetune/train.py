@@ -206,13 +206,14 @@ def dry_run_tokenizer(conversations):
     vocab = {token: i for i, token in enumerate(DRY_RUN_SPECIALS + sorted(words))}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = splitter
+    # Special tokens are matched whole in the text before the word split, as in a real chat tokenizer.
+    core.add_special_tokens(DRY_RUN_SPECIALS)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=core,
         bos_token="<|begin_of_text|>",
         eos_token="<|eot_id|>",
         pad_token="<pad>",
         unk_token="<unk>",
-        additional_special_tokens=["<|start_header_id|>", "<|end_header_id|>"],
     )
     tokenizer.chat_template = DRY_RUN_TEMPLATE
     return tokenizer

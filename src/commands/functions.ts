@@ -1,5 +1,5 @@
 // `vulnreview functions --diff FILE [--root DIR]`: the changed functions of a diff, as JSON on stdout.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
@@ -24,17 +24,24 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(/[\n,]/).filter((v) => v.trim() !== '')];
 }
 
+function inside(base: string, full: string): boolean {
+  const rel = relative(base, full);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 /**
- * Reads new-side files below `root`, refusing paths that climb out of it: the diff is untrusted input
- * and `+++ b/../../etc/passwd` must not read outside the tree.
+ * Reads new-side files below `root`, refusing anything that leads out of it: the diff and the tree are
+ * untrusted input, so neither `+++ b/../../etc/passwd` nor a committed symlink `x.c -> ~/.ssh/id_rsa`
+ * may make us read (and send to a model) a file outside the tree.
  */
 export function rootReader(root: string): (path: string) => Promise<Uint8Array | undefined> {
   const base = resolve(root);
+  const realBase = realpath(base).catch(() => base);
   return async (path) => {
     const full = resolve(base, path);
-    const rel = relative(base, full);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+    if (!inside(base, full)) return undefined;
     try {
+      if (!inside(await realBase, await realpath(full))) return undefined;
       return await readFile(full);
     } catch {
       return undefined;
@@ -93,7 +100,5 @@ export function registerFunctionsCommand(program: Command): void {
     .option('--max-file-size <KB>', 'skip files larger than this many KiB (default 1024)', positiveNumber)
     .option('--paths <glob...>', 'only analyse files matching these globs (CodeQL semantics)', collect, [])
     .option('--paths-ignore <glob...>', 'leave out files matching these globs', collect, [])
-    // Bad usage exits 2 (see the conventions), not commander's default 1; --help still exits 0.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action((options: FunctionsOptions) => run(options));
 }

@@ -3,7 +3,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import {
   type BackendChoice,
@@ -15,6 +14,7 @@ import {
   parsePositiveInt,
 } from '../config.ts';
 import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
+import { createProgress, type Progress } from '../eval/progress.ts';
 import { diffText, repoRoot, resolveRevision, showFile, untrackedFiles } from '../git/local.ts';
 import { directoryReader, type FileReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
@@ -57,29 +57,19 @@ export interface ScanIo {
   progress?: boolean;
 }
 
-/** A progress bar on stderr while functions are analysed; nothing when stderr is not a terminal. */
+/** A progress bar on stderr while functions are analysed (the eval command's), when asked for. */
 function progressBar(enabled: boolean | undefined): {
   update: (done: number, total: number) => void;
   stop: () => void;
 } {
-  if (!enabled) return { update: () => {}, stop: () => {} };
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: 'vulnreview [{bar}] {value}/{total} functions',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
-  let started = false;
+  let progress: Progress | undefined;
   return {
     update: (done, total) => {
-      if (!started) {
-        bar.start(total, done);
-        started = true;
-      } else bar.update(done);
+      if (!enabled) return;
+      if (done === 0) progress = createProgress(total, process.stderr, 'functions');
+      else progress?.tick();
     },
-    stop: () => {
-      if (started) bar.stop();
-    },
+    stop: () => progress?.stop(),
   };
 }
 

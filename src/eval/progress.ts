@@ -39,18 +39,20 @@ export function createProgress(
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {eta}`,
+        format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {remaining}`,
         stream,
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', eta: '?' });
+    bar.start(total, 0, { rate: '0.0', remaining: '?' });
     return {
       tick() {
         done++;
-        bar.update(done, rateAndEta(done, total, startedMs));
+        const { rate, eta } = rateAndEta(done, total, startedMs);
+        // Named `remaining`: cli-progress's own {eta} token would override a payload field called eta.
+        bar.update(done, { rate, remaining: eta });
       },
       stop() {
         if (stopped) return;

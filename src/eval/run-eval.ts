@@ -56,6 +56,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const outcomes: (Outcome | undefined)[] = new Array(samples.length);
   const controller = new AbortController();
   const stop = () => controller.abort();
+  if (options.signal?.aborted) stop();
   options.signal?.addEventListener('abort', stop, { once: true });
   try {
     await options.judge(

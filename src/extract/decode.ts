@@ -1,7 +1,7 @@
 // Source files arrive as bytes from git or the GitHub API, in whatever encoding their authors used.
+import { isUtf8 } from 'node:buffer';
 
 const BINARY_PROBE_BYTES = 8000;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Git's rule: a NUL byte in the first 8000 bytes makes a file binary. */
 export function isBinary(bytes: Uint8Array): boolean {
@@ -18,13 +18,12 @@ export function isBinary(bytes: Uint8Array): boolean {
  */
 export function decodeSource(bytes: Uint8Array): { text: string; lossy: boolean } {
   const hasBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  const body = hasBom ? bytes.subarray(3) : bytes;
-  try {
-    return { text: utf8.decode(body), lossy: false };
-  } catch {
-    return {
-      text: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'),
-      lossy: true,
-    };
-  }
+  const body = Buffer.from(
+    bytes.buffer,
+    bytes.byteOffset + (hasBom ? 3 : 0),
+    bytes.byteLength - (hasBom ? 3 : 0),
+  );
+  // isUtf8 + toString is many times faster than a fatal TextDecoder, which goes through ICU.
+  if (isUtf8(body)) return { text: body.toString('utf8'), lossy: false };
+  return { text: body.toString('latin1'), lossy: true };
 }

@@ -47,6 +47,9 @@ const CONTAINERS = new Set([
 // `template <class T>` above it, `extern "C"` or `friend` before it.
 const PREFIXES = new Set(['template_declaration', 'linkage_specification', 'friend_declaration']);
 
+// Upper-case identifiers are macros by near-universal convention.
+const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
+
 const CLASS_LIKE = new Set(['class_specifier', 'struct_specifier', 'union_specifier']);
 
 interface Scope {
@@ -97,8 +100,8 @@ class Collector {
     private readonly file: string,
   ) {}
 
-  visit(node: Node, scope: Scope, prefix: Node | undefined, before?: Node | null): void {
-    const type = node.type;
+  /** `type` is `node.type`, passed in because every property read is a call into wasm. */
+  visit(node: Node, type: string, scope: Scope, prefix: Node | undefined, before?: Node | null): void {
     if (type === 'function_definition') {
       this.definition(node, scope, prefix ?? cutShort(before, node));
       return;
@@ -122,8 +125,9 @@ class Collector {
     for (let i = 0; i < children.length; i++) {
       const child = children[i];
       if (!child) continue;
-      if (child.type === 'compound_statement') this.macroDefinition(child, children[i - 1], inner);
-      else this.visit(child, inner, childPrefix, children[i - 1]);
+      const childType = child.type;
+      if (childType === 'compound_statement') this.macroDefinition(child, children[i - 1], inner);
+      else this.visit(child, childType, inner, childPrefix, children[i - 1]);
     }
   }
 
@@ -131,7 +135,13 @@ class Collector {
     const body = node.childForFieldName('body');
     // `f() = default;`, `= delete;` and pure virtuals have no body: declarations, not definitions.
     if (!body) return;
-    const name = declaredName(node) ?? '(unnamed)';
+    let name = declaredName(node) ?? '(unnamed)';
+    // `TEST(Suite, Case) { … }` at namespace scope reads as a definition of `TEST` with no return type,
+    // which C++ only allows for constructors (inside a class or qualified). Name it by the whole call.
+    if (MACRO_NAME.test(name) && scope.classDepth === 0 && !node.childForFieldName('type')) {
+      const declarator = node.childForFieldName('declarator');
+      if (declarator) name = cleanName(declarator.text);
+    }
     this.add(prefix ?? node, node, qualify(scope.names, name));
   }
 
@@ -212,7 +222,8 @@ export async function extractFunctions(text: string, lang: Lang, file: string): 
   try {
     const starts = lineStarts(text);
     const collector = new Collector(text, starts, lang, file);
-    collector.visit(tree.rootNode, { names: [], classDepth: 0 }, undefined);
+    const root = tree.rootNode;
+    collector.visit(root, root.type, { names: [], classDepth: 0 }, undefined);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;
     return { functions, errorRatio: errorRatio(tree, lineCount) };

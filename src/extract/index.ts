@@ -85,12 +85,18 @@ export async function findChangedFunctions(
       skip(path, 'binary', 'the diff marks this file as binary; it has no text to analyse');
       continue;
     }
-    const bytes = await readFile(path);
+    let bytes: Uint8Array | undefined;
+    let readError = '';
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      readError = ` (${error instanceof Error ? error.message : String(error)})`;
+    }
     if (bytes === undefined) {
       skip(
         path,
         'unreadable',
-        'could not read the new-side file; check that the head revision is checked out',
+        `could not read the new-side file${readError}; check that the head revision is checked out`,
       );
       continue;
     }

@@ -15,9 +15,48 @@ const BY_EXTENSION: Record<string, Lang> = {
   tpp: 'cpp',
 };
 
-// Comments, string and character literals, and C23 `[[attributes]]` (which may contain `::`) are blanked
-// before looking for C++ syntax, so `// see std::vector` or `"a::b"` do not count.
-const NOISE = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\[\[[\s\S]*?\]\]/g;
+/**
+ * The text with comments and string/character literals blanked, so `// see std::vector` or `"a::b"`
+ * do not count as C++. A hand-written scan: a regex alternation over a large header costs several times
+ * more than parsing decisions here should.
+ */
+function codeOnly(text: string): string {
+  const parts: string[] = [];
+  let from = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      parts.push(text.slice(from, i), ' ');
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+      from = i;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42 /* * */) {
+      parts.push(text.slice(from, i), ' ');
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      from = i;
+    } else if (c === 34 /* " */ || c === 39 /* ' */) {
+      parts.push(text.slice(from, i), ' ');
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \\ */) i += 2;
+        else if (d === c || d === 10) {
+          i++;
+          break;
+        } else i++;
+      }
+      from = i;
+    } else {
+      i++;
+    }
+  }
+  parts.push(text.slice(from));
+  // C23 attributes (`[[gnu::unused]]`) may contain `::` too.
+  return parts.join('').replace(/\[\[[^\]]*\]\]/g, ' ');
+}
 
 // Syntax that C does not have. `extern "C"` is deliberately absent: the usual
 // `#ifdef __cplusplus / extern "C" { / #endif` guard is how C headers make themselves usable from C++.
@@ -32,9 +71,17 @@ const CPP_SYNTAX = [
   /^\s*#\s*include\s*<[a-z_]+>/m, // <vector>, <cstdio>: standard C++ headers have no extension
 ];
 
+const HEAD_CHARS = 16 * 1024;
+
 /** True when a header's text uses syntax only C++ has (see CPP_SYNTAX). */
 export function looksLikeCpp(text: string): boolean {
-  const code = text.replace(NOISE, ' ');
+  // Most C headers match none of the patterns even with their comments in: no need to strip those.
+  if (!CPP_SYNTAX.some((pattern) => pattern.test(text))) return false;
+  // C++ headers usually show it early: look at the head first, the whole text only if needed.
+  const head = codeOnly(text.slice(0, HEAD_CHARS));
+  if (CPP_SYNTAX.some((pattern) => pattern.test(head))) return true;
+  if (text.length <= HEAD_CHARS) return false;
+  const code = codeOnly(text);
   return CPP_SYNTAX.some((pattern) => pattern.test(code));
 }
 

@@ -36,6 +36,7 @@ export class OldText {
 
   /** True when the function source (whitespace-normalized) appears whole within one old-side hunk. */
   contains(source: string): boolean {
+    if (this.lines.size === 0) return false;
     const lines = source.split('\n').map(normalizeLine);
     // Cheap filter first: every line must exist somewhere on the old side.
     if (!lines.every((line) => line === '' || this.lines.has(line))) return false;

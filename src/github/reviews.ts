@@ -117,8 +117,12 @@ export async function applyReviewPlan(
         await octokit.rest.pulls.deleteReviewComment({ ...repo, comment_id: c.id });
         outcome.removed++;
       } catch (error) {
-        if (isForbidden(error)) throw new ReadOnlyTokenError(String(error));
-        if (statusOf(error) !== 404) throw error; // already gone: nothing to do
+        const wroteBefore = outcome.reviewPosted || outcome.fileLevel > 0 || outcome.removed > 0;
+        // A 403 before anything was written means a read-only token; after, it is this one comment
+        // (e.g. one another account wrote), which is left in place.
+        if (isForbidden(error) && !wroteBefore) throw new ReadOnlyTokenError(String(error));
+        if (isForbidden(error)) options.warn(`could not delete outdated comment ${c.id} on ${c.path} (403)`);
+        else if (statusOf(error) !== 404) throw error; // 404: already gone, nothing to do
       }
     }
     for (const c of plan.markFixed) {

@@ -49,21 +49,24 @@ export async function analyseAll(
 
   // One controller stops everything, whether the budget ran out or the caller cancelled.
   const stop = new AbortController();
-  // One relay listener per question in flight (see `one`), plus the budget race: not a leak.
+  // One relay listener per question in flight (see `ask`), plus the budget race: not a leak.
   setMaxListeners(concurrency + 10, stop.signal);
-  let stopDetail = '';
-  const halt = (detail: string) => {
+  let stopCause = '';
+  const halt = (cause: string) => {
     if (stop.signal.aborted) return;
-    stopDetail = detail;
-    stop.abort(new Error(detail));
+    stopCause = cause;
+    stop.abort(new Error(cause));
   };
-  const onCallerAbort = () => halt('the analysis was cancelled before its turn');
+  /** Why a function got no verdict after a stop, whether it was waiting or being asked. */
+  const stopDetail = (inFlight: boolean) =>
+    `${stopCause} ${inFlight ? 'while it was being analysed' : 'before its turn'}`;
+  const onCallerAbort = () => halt('the analysis was cancelled');
   if (signal?.aborted) onCallerAbort();
   signal?.addEventListener('abort', onCallerAbort, { once: true });
   const budgetTimer =
     budgetMs === undefined
       ? undefined
-      : setTimeout(() => halt(`the time budget of ${budgetMs / 1000} s ran out before its turn`), budgetMs);
+      : setTimeout(() => halt(`the time budget of ${budgetMs / 1000} s ran out`), budgetMs);
   // A backend that ignores the signal still cannot hold the run past the budget.
   const stopped = new Promise<never>((_, reject) => {
     stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true });
@@ -82,7 +85,7 @@ export async function analyseAll(
 
   /** Asks the backend; runs inside the pool, so it holds one of the `concurrency` slots. */
   async function ask(fn: FunctionInput): Promise<AnalyseOutcome> {
-    if (stop.signal.aborted) return skipped('budget-exhausted', stopDetail);
+    if (stop.signal.aborted) return skipped('budget-exhausted', stopDetail(false));
     // Each question gets its own signal, relayed from the shared one: the HTTP client adds a listener per
     // request, and those must go away with the question rather than pile up on one long-lived signal.
     const question = new AbortController();
@@ -92,10 +95,7 @@ export async function analyseAll(
       return { verdict: await Promise.race([backend.analyse(fn, question.signal), stopped]) };
     } catch (error) {
       if (stop.signal.aborted) {
-        return skipped(
-          'budget-exhausted',
-          stopDetail.replace('before its turn', 'while it was being analysed'),
-        );
+        return skipped('budget-exhausted', stopDetail(true));
       }
       if (error instanceof TooLongError) return skipped('too-long', error.message);
       return skipped('backend-error', error instanceof Error ? error.message : String(error));
@@ -107,19 +107,39 @@ export async function analyseAll(
   const limit = pLimit(concurrency);
   const outcomes: AnalyseOutcome[] = new Array(inputs.length);
   const writes: Promise<void>[] = [];
+  // With a cache, a function that occurs twice in one run (same key) is asked once: the second waits for
+  // the first's answer and counts as cached.
+  const asking = new Map<string, Promise<AnalyseOutcome>>();
+
+  async function outcomeFor(fn: FunctionInput): Promise<AnalyseOutcome> {
+    const key = cache ? verdictCacheKey(backend, fn) : undefined;
+    if (!key || !cache) return limit(() => ask(fn));
+    const sibling = asking.get(key);
+    if (sibling) {
+      const outcome = await sibling;
+      return 'verdict' in outcome ? { verdict: { ...outcome.verdict, cached: true } } : outcome;
+    }
+    const pending = (async (): Promise<AnalyseOutcome> => {
+      // Cache reads happen outside the pool, so a slot is only ever held by a question to the backend;
+      // hits are served even after a stop: they cost no request and no time worth saving.
+      const hit = await lookup(key);
+      if (hit) return { verdict: hit };
+      const outcome = await limit(() => ask(fn));
+      // Unclassified answers are not kept: they are no answer, and a later run (a fixed server, a server
+      // that now gives logprobs, another prompt) deserves to ask again. Writes do not hold a slot.
+      if ('verdict' in outcome && outcome.verdict.vulnerable !== null) {
+        writes.push(cache.set(key, outcome.verdict).catch(cacheError));
+      }
+      return outcome;
+    })();
+    asking.set(key, pending);
+    return pending;
+  }
+
   try {
     await Promise.all(
       inputs.map(async (fn, index) => {
-        const key = cache ? verdictCacheKey(backend, fn) : undefined;
-        // Cache reads happen outside the pool, so a slot is only ever held by a question to the backend;
-        // hits are served even after a stop: they cost no request and no time worth saving.
-        const hit = await lookup(key);
-        const outcome = hit ? { verdict: hit } : await limit(() => ask(fn));
-        // Unclassified answers are not kept: they are no answer, and a later run (a fixed server, a
-        // server that now gives logprobs, another prompt) deserves to ask again. Writes do not hold a slot.
-        if (!hit && key && cache && 'verdict' in outcome && outcome.verdict.vulnerable !== null) {
-          writes.push(cache.set(key, outcome.verdict).catch(cacheError));
-        }
+        const outcome = await outcomeFor(fn);
         outcomes[index] = outcome;
         options.onResult?.(index, outcome);
       }),

@@ -1,7 +1,8 @@
 // From the user's model settings (CLI flags / action inputs) to a Backend. `auto` uses the endpoint when
 // one is configured and the offline rules otherwise, and says which it chose.
 import type { Backend } from './backend.ts';
-import { createEndpointBackend, discoverModel } from './endpoint.ts';
+import { discoverModel } from './connection.ts';
+import { createEndpointBackend } from './endpoint.ts';
 import { ConfigError } from './errors.ts';
 import { loadPrompt } from './prompts.ts';
 import { createRulesBackend } from './rules/index.ts';

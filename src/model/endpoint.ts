@@ -10,14 +10,15 @@ import type {
   ChatCompletionTokenLogprob,
 } from 'openai/resources/chat/completions';
 import type { FunctionInput, Verdict } from '../types.ts';
-import { VERSION } from '../version.ts';
 import { type Backend, BackendError } from './backend.ts';
 import { classifyAnswer, probabilityFromChosenToken, probabilityFromLogprobs } from './classify.ts';
+import { displayUrl, requestHeaders, scrubber } from './connection.ts';
 import { TooLongError } from './errors.ts';
 import { backoffMs, describeStatus, describeTransportError, type Failure, sleep } from './failures.ts';
 import { endpointUrl, HttpAbortError, JsonHttpClient } from './http.ts';
 import { buildMessages, type ChatMessage, type PromptSpec, promptHash } from './prompts.ts';
 
+export { discoverModel } from './connection.ts';
 export { TooLongError } from './errors.ts';
 
 export interface EndpointOptions {
@@ -77,43 +78,6 @@ class RejectedError extends BackendError {
     super(message, false);
     this.name = 'RejectedError';
   }
-}
-
-/** The base URL as it may be shown: without any user:password part. */
-function displayUrl(baseUrl: string): string {
-  try {
-    const url = new URL(baseUrl);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return baseUrl;
-  }
-}
-
-function requestHeaders(
-  apiKey: string | undefined,
-  extra: Record<string, string> | undefined,
-): Record<string, string> {
-  return {
-    'user-agent': `vulnreview/${VERSION}`,
-    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-    ...extra,
-  };
-}
-
-/** Returns a function that blanks the API key and secret-looking header values out of a text. */
-function scrubber(
-  apiKey: string | undefined,
-  headers: Record<string, string> | undefined,
-): (text: string) => string {
-  const secrets = [
-    apiKey,
-    ...Object.entries(headers ?? {})
-      .filter(([name]) => /key|token|auth|secret|cookie/i.test(name))
-      .map(([, value]) => value),
-  ].filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4);
-  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
 }
 
 type Completion = { content: string; tokens: ChatCompletionTokenLogprob[] | undefined; finish: string };
@@ -318,37 +282,4 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
       http.close();
     },
   };
-}
-
-/**
- * The first model the endpoint lists (GET {base}/models): vLLM, Ollama, llama.cpp server and TGI list the
- * served model, so `--model` may be left empty for a single-model server. Throws with a scrubbed message.
- */
-export async function discoverModel(
-  baseUrl: string,
-  apiKey?: string,
-  headers?: Record<string, string>,
-  timeoutMs = 10_000,
-): Promise<string | undefined> {
-  const http = new JsonHttpClient();
-  const scrub = scrubber(apiKey || undefined, headers);
-  try {
-    let response: Awaited<ReturnType<JsonHttpClient['request']>>;
-    try {
-      response = await http.request(endpointUrl(baseUrl, 'models'), {
-        method: 'GET',
-        headers: requestHeaders(apiKey || undefined, headers),
-        timeoutMs,
-      });
-    } catch (error) {
-      throw new Error(scrub(describeTransportError(error).message));
-    }
-    if (response.status < 200 || response.status >= 300)
-      throw new Error(scrub(describeStatus(response).message));
-    const parsed = JSON.parse(response.body) as { data?: Array<{ id?: unknown }> };
-    const id = parsed.data?.[0]?.id;
-    return typeof id === 'string' && id ? id : undefined;
-  } finally {
-    http.close();
-  }
 }

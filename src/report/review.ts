@@ -6,6 +6,11 @@ import { verdictFileLine } from './findings.ts';
 
 const MARKER = /<!-- vulnreview:fp=([0-9a-f]{8,64}) -->/g;
 const FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
+/** Many fingerprints in one hidden comment: findings counted in a review body but not listed line by line. */
+const LIST_MARKER = /<!-- vulnreview:fps=([0-9a-f,]+) -->/g;
+
+/** How every comment of ours begins. */
+const COMMENT_PREFIX = '**vulnreview**:';
 
 export function markerFor(fingerprint: string): string {
   return `<!-- vulnreview:fp=${fingerprint} -->`;
@@ -13,7 +18,11 @@ export function markerFor(fingerprint: string): string {
 
 /** Fingerprints our markers carry in a comment or review body. */
 export function fingerprintsIn(body: string | null | undefined): string[] {
-  return [...(body ?? '').matchAll(MARKER)].map((m) => m[1]!);
+  const text = body ?? '';
+  return [
+    ...[...text.matchAll(MARKER)].map((m) => m[1]!),
+    ...[...text.matchAll(LIST_MARKER)].flatMap((m) => m[1]!.split(',').filter((fp) => fp.length >= 8)),
+  ];
 }
 
 /** A review comment already on the pull request, as the adapter lists it. */
@@ -80,7 +89,7 @@ function classOf(f: Finding): string {
 /** The inline or file-level comment for one finding, ending in the hidden fingerprint marker. */
 export function commentBody(f: Finding): string {
   return [
-    `**vulnreview**: possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${f.verdict.confidence.toFixed(2)}**`,
+    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${f.verdict.confidence.toFixed(2)}**`,
     '',
     whyOf(f),
     '',
@@ -125,6 +134,12 @@ export function placeFinding(f: Finding, change: FileChange | undefined): Placem
   return { kind: 'file' };
 }
 
+/**
+ * File-level comments per run at most (within max-comments). Each is its own request, which GitHub's
+ * pacing for content-creating calls spaces ~3 s apart; inline comments all travel in the one review.
+ */
+export const MAX_FILE_COMMENTS = 5;
+
 export interface PlanInput {
   findings: readonly Finding[];
   changes: readonly FileChange[];
@@ -147,7 +162,11 @@ export function planReview(input: PlanInput): ReviewPlan {
     fps.forEach((fp) => {
       posted.add(fp);
     });
-    if (fps[0] && c.inReplyToId === undefined) ours.push({ comment: c, fingerprint: fps[0] });
+    // Ours: a top-level comment in our own shape. Someone else's comment that merely quotes a marker is
+    // never a candidate for deletion (the token could not delete it anyway).
+    if (fps[0] && c.inReplyToId === undefined && c.body.startsWith(COMMENT_PREFIX)) {
+      ours.push({ comment: c, fingerprint: fps[0] });
+    }
   }
   for (const body of input.existingReviewBodies ?? [])
     fingerprintsIn(body).forEach((fp) => {
@@ -172,7 +191,8 @@ export function planReview(input: PlanInput): ReviewPlan {
     }
     const place = placeFinding(f, changeByPath.get(f.fn.file));
     const room = plan.inline.length + plan.fileLevel.length < input.maxComments;
-    if (place.kind === 'body' || !room) plan.inBody.push(f);
+    const fileRoom = plan.fileLevel.length < MAX_FILE_COMMENTS;
+    if (place.kind === 'body' || !room || (place.kind === 'file' && !fileRoom)) plan.inBody.push(f);
     else if (place.kind === 'file')
       plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f) });
     else
@@ -213,6 +233,8 @@ export function bodyLine(f: Finding): string {
 /** The review's body: a count, then every new finding that is not an inline or file-level comment. */
 /** Leaves room under GitHub's 65,536-character body limit for the header and footer lines. */
 export const MAX_BODY_LIST_CHARS = 60_000;
+/** Findings listed line by line in a review body; the rest are counted and fingerprinted. */
+export const MAX_BODY_LINES = 200;
 
 export function reviewBody(
   plan: ReviewPlan,
@@ -228,19 +250,23 @@ export function reviewBody(
       `Not commented inline (over the comment cap or outside the diff): ${plan.inBody.length}`,
       '',
     );
-    // GitHub refuses bodies over 65,536 characters. Findings that do not fit carry no marker, so a later
-    // run lists them again: louder than ideal, but nothing is lost.
-    let size = lines.join('\n').length;
-    let listed = 0;
-    for (const f of plan.inBody) {
-      const line = bodyLine(f);
-      if (size + line.length + 1 > MAX_BODY_LIST_CHARS) break;
-      lines.push(line);
-      size += line.length + 1;
-      listed++;
-    }
-    if (listed < plan.inBody.length) {
-      lines.push(`- … and ${plan.inBody.length - listed} more, listed in the job summary and the SARIF file`);
+    // GitHub refuses bodies over 65,536 characters. The first MAX_BODY_LINES findings get a line each; the
+    // rest only their fingerprints in one hidden comment, so a re-run does not post them again. Past what
+    // even that holds (some 1,300 findings), a later run lists the remainder again: louder, never lost.
+    const visible = plan.inBody.slice(0, MAX_BODY_LINES);
+    lines.push(...visible.map(bodyLine));
+    const rest = plan.inBody.slice(visible.length);
+    if (rest.length > 0) {
+      const room = MAX_BODY_LIST_CHARS - lines.join('\n').length;
+      const fps: string[] = [];
+      let size = 0;
+      for (const f of rest) {
+        if (size + f.fingerprint.length + 1 > room) break;
+        fps.push(f.fingerprint);
+        size += f.fingerprint.length + 1;
+      }
+      lines.push(`- … and ${rest.length} more, listed in the job summary and the SARIF file`);
+      if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(',')} -->`);
     }
   }
   if (extra.unanalysed) {

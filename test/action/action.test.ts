@@ -180,6 +180,18 @@ describe('the action on a pull request', () => {
     expect(r.outputs.findings).toBe('1');
   });
 
+  it('a file whose patch GitHub left out is analysed whole and commented at file level', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    gh.files = [{ filename: 'src/copy.c', status: 'modified', changes: 9000 }];
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(r.outputs.findings).toBe('1');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]).toMatchObject({ path: 'src/copy.c', subject_type: 'file' });
+    expect(gh.comments[0]!.line).toBeUndefined();
+  });
+
   it('a fork PR (read-only token): one clear warning, no crash, SARIF and summary still written', async () => {
     const gh = await startGitHubServer({ readOnly: true });
     prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
@@ -265,6 +277,17 @@ describe('the action on a pull request', () => {
     expect(r.commands.find((c) => c.startsWith('::error'))).toContain('at or above confidence 0.9');
   });
 
+  it('a push that removes the C/C++ change entirely still removes our outdated comment', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1);
+    expect(gh.comments).toHaveLength(1);
+    prWith(gh, HEAD2, { 'README.md': '# only docs now\n' });
+    await go(gh, HEAD2);
+    await gh.close();
+    expect(gh.comments).toHaveLength(0);
+  });
+
   it('a PR touching no C/C++: a notice, a clean exit, nothing posted and no model asked', async () => {
     const gh = await startGitHubServer();
     prWith(gh, HEAD1, { 'README.md': '# demo\n', 'scripts/build.py': 'print(1)\n' });
@@ -279,6 +302,43 @@ describe('the action on a pull request', () => {
     );
     expect(r.outputs.findings).toBe('0');
     expect(validateSarif(r.sarif)).toBe(true);
+  });
+
+  it('a bad input fails the run with a message naming it, before any request', async () => {
+    const gh = await startGitHubServer();
+    const r = await go(gh, HEAD1, { inputs: { ...endpointInputs(), 'on-error': 'maybe' } });
+    await gh.close();
+    expect(r.exitCode).toBe(1);
+    expect(r.commands.find((c) => c.startsWith('::error'))).toContain(
+      'invalid on-error "maybe": expected fail or warn',
+    );
+    expect(gh.requests).toEqual([]);
+  });
+
+  it('masks the API key and sends it only to the model endpoint', async () => {
+    const keyed = await startModelServer({
+      models: ['vdisc-lora'],
+      apiKey: 'sk-secret-123',
+      reply: () => answer('No'),
+    });
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    try {
+      const r = await go(gh, HEAD1, {
+        inputs: { endpoint: keyed.url, model: 'vdisc-lora', 'api-key': 'sk-secret-123' },
+      });
+      expect(r.exitCode).toBeUndefined();
+      expect(r.commands).toContain('::add-mask::sk-secret-123');
+      expect(keyed.chatRequests().length).toBe(2);
+      expect(keyed.chatRequests().every((q) => q.headers.authorization === 'Bearer sk-secret-123')).toBe(
+        true,
+      );
+      expect(gh.requests.some((q) => JSON.stringify(q).includes('sk-secret-123'))).toBe(false);
+      expect(r.summary).not.toContain('sk-secret-123');
+    } finally {
+      await keyed.close();
+      await gh.close();
+    }
   });
 
   it('an event without a pull request: a notice and a clean exit', async () => {

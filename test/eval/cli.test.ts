@@ -1,5 +1,5 @@
 // The eval and dataset commands end to end, as a user runs them: a child process of the real CLI.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,71 @@ describe('vulnreview eval', () => {
       expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       expect(svg).toContain('Recall');
       expect(svg).toContain('best F1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resumes from the verdict cache: a second run asks nothing again', async () => {
+    const server = await startModelServer({ reply: () => answer('No', { pYes: 0.1 }) });
+    try {
+      const cache = join(dir, 'cache');
+      const args = ['eval', '--dataset', FIXTURE, '--endpoint', server.url, '--model', 'm', '--cache', cache];
+      const first = await cli([...args, '--out', join(dir, 'first')]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(server.chatRequests()).toHaveLength(12);
+      const second = await cli([...args, '--out', join(dir, 'second')]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(server.chatRequests()).toHaveLength(12);
+      const json = JSON.parse(await readFile(join(dir, 'second', 'eval.json'), 'utf8'));
+      expect(json.run.cached).toBe(12);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('on Ctrl-C writes partial results and exits 130', async () => {
+    const server = await startModelServer({ latencyMs: 150, reply: () => answer('Yes', { pYes: 0.9 }) });
+    try {
+      const out = join(dir, 'interrupted');
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          'eval',
+          '--dataset',
+          FIXTURE,
+          '--endpoint',
+          server.url,
+          '--model',
+          'm',
+        ].concat(['--concurrency', '1', '--no-cache', '--out', out]),
+        { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      // Interrupt once a few questions have been answered (the server's log says when, not a timer).
+      const interrupted = new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (server.chatRequests().filter((r) => r.finishedAt).length >= 3) {
+            clearInterval(poll);
+            child.kill('SIGINT');
+            resolve();
+          }
+        }, 20);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      await interrupted;
+      expect(code).toBe(130);
+      expect(stdout).toContain('PARTIAL RESULTS (interrupted)');
+      expect(server.chatRequests().length).toBeLessThan(12);
+      const md = await readFile(join(out, 'eval.md'), 'utf8');
+      expect(md.startsWith('# vulnreview eval (partial: interrupted)')).toBe(true);
+      expect(md).toMatch(/Not analysed \(left out of every figure\): \d+ interrupted/);
     } finally {
       await server.close();
     }

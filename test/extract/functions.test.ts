@@ -96,6 +96,31 @@ describe('error regions', () => {
     expect(functions.map((f) => f.name)).toContain('dev_count');
   });
 
+  it('names test-framework macro definitions by their call', async () => {
+    const text = [
+      '#include <gtest/gtest.h>',
+      '',
+      'TEST(Tokenizer, SplitsOnSpace) {',
+      '  EXPECT_EQ(2, count("a b"));',
+      '}',
+      '',
+      'TEST_F(Fixture, Empty)',
+      '{',
+      '  EXPECT_TRUE(true);',
+      '}',
+      '',
+      'struct URL {',
+      '  URL() {}',
+      '};',
+    ].join('\n');
+    const { functions } = await extractFunctions(text, 'cpp', 't.cc');
+    expect(functions.map(({ name, start, end }) => ({ name, start, end }))).toEqual([
+      { name: 'TEST(Tokenizer, SplitsOnSpace)', start: 3, end: 5 },
+      { name: 'TEST_F(Fixture, Empty)', start: 7, end: 10 },
+      { name: 'URL::URL', start: 13, end: 13 },
+    ]);
+  });
+
   it('returns an empty list for text that is not code at all', async () => {
     const { functions, errorRatio } = await extractFunctions('%%%% ))) {{{ @@@\n'.repeat(50), 'c', 'junk.c');
     expect(functions).toEqual([]);

@@ -103,6 +103,15 @@ describe('findChangedFunctions edge cases', () => {
     ]);
   });
 
+  it('lists a file whose reader throws as unreadable, with the reason', async () => {
+    const { skipped } = await findChangedFunctions([wholeFileChange('e.c')], async () => {
+      throw new Error('HTTP 404 from contents API');
+    });
+    expect(skipped).toEqual([
+      { file: 'e.c', reason: 'unreadable', detail: expect.stringContaining('HTTP 404') },
+    ]);
+  });
+
   it('lists a C file with NUL bytes as binary', async () => {
     const { skipped } = await findChangedFunctions([wholeFileChange('x.c')], async () =>
       Uint8Array.from([0x69, 0, 0x6e]),

@@ -46,4 +46,11 @@ describe('looksLikeCpp', () => {
   ])('%j → %s', (text, cpp) => {
     expect(looksLikeCpp(text)).toBe(cpp);
   });
+
+  it('looks through the whole of a long header', () => {
+    const c = 'int f(int x);\n'.repeat(3000);
+    expect(looksLikeCpp(`${c}namespace late {\n}\n`)).toBe(true);
+    expect(looksLikeCpp(`${c}// late std::vector mention\n`)).toBe(false);
+    expect(looksLikeCpp(`/* unterminated ${c} class X { public: }`)).toBe(false);
+  });
 });

@@ -83,6 +83,21 @@ describe('analyseAll against the loopback server', () => {
     expect(third.filter((o) => verdictOf(o)?.cached).length).toBe(9);
   });
 
+  it('asks once for a function that occurs twice in one run (with a cache)', async () => {
+    const { server, backend } = await endpoint({ latencyMs: 20, reply: () => answer('Yes') });
+    const twice = [...inputs(3), ...inputs(3)];
+    const outcomes = await analyseAll(twice, backend, { cache: new MemoryVerdictCache() });
+    expect(server.chatRequests()).toHaveLength(3);
+    expect(outcomes.map((o) => verdictOf(o)?.cached === true)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('counts prose answers as unclassified, and asks again next time rather than caching them', async () => {
     const { server, backend } = await endpoint({
       logprobs: 'off',

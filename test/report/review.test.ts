@@ -4,6 +4,7 @@ import {
   fingerprintsIn,
   fixedReplyBody,
   hasNewFindings,
+  MAX_FILE_COMMENTS,
   markerFor,
   placeFinding,
   planReview,
@@ -186,6 +187,28 @@ describe('planReview', () => {
     const plan = planReview({ findings: many, changes: [], existing: [], maxComments: 30 });
     const body = reviewBody(plan);
     expect(body.length).toBeLessThan(65_536);
-    expect(body).toMatch(/… and \d+ more, listed in the job summary/);
+    expect(body).toContain('… and 1800 more, listed in the job summary');
+    // Up to about 1,300 findings, every one counted in the body is recognised as posted on the next run.
+    const thousand = many.slice(0, 1000);
+    const first = reviewBody(planReview({ findings: thousand, changes: [], existing: [], maxComments: 30 }));
+    const again = planReview({
+      findings: thousand,
+      changes: [],
+      existing: [],
+      existingReviewBodies: [first],
+      maxComments: 30,
+    });
+    expect(again.alreadyPosted).toBe(1000);
+    expect(hasNewFindings(again)).toBe(false);
+  });
+
+  it('posts at most MAX_FILE_COMMENTS file-level comments, the rest in the body', () => {
+    const whole = change({ wholeFile: true, hunks: [], addedLines: [] });
+    const many = Array.from({ length: MAX_FILE_COMMENTS + 2 }, (_, i) =>
+      finding({ name: `w${i}`, source: `void w${i}(void) { gets(b); }` }),
+    );
+    const plan = planReview({ findings: many, changes: [whole], existing: [], maxComments: 30 });
+    expect(plan.fileLevel).toHaveLength(MAX_FILE_COMMENTS);
+    expect(plan.inBody).toHaveLength(2);
   });
 });

@@ -1,12 +1,30 @@
 // Library calls as sinks (copies, formats, commands, paths) and as sources (reads that fill a buffer).
-import type { SyntaxNode as Node } from './tree.ts';
+
 import { checkFreedArguments, deallocate, FREE_CALLS } from './memory.ts';
 import type { FlowState } from './state.ts';
-import { baseName, callArgs, calleeName, identifiersIn, isStringLiteral, literalLength, unwrap } from './syntax.ts';
+import {
+  baseName,
+  callArgs,
+  calleeName,
+  identifiersIn,
+  isStringLiteral,
+  literalLength,
+  unwrap,
+} from './syntax.ts';
+import type { SyntaxNode as Node } from './tree.ts';
 import { evalConst, maxStringLength, taintOf } from './values.ts';
 
 /** Calls that fill their buffer argument (index) with external data. */
-const FILLS: Record<string, number> = { recv: 1, recvfrom: 1, read: 1, fread: 0, fgets: 0, gets: 0, fgetws: 0, getline: 0 };
+const FILLS: Record<string, number> = {
+  recv: 1,
+  recvfrom: 1,
+  read: 1,
+  fread: 0,
+  fgets: 0,
+  gets: 0,
+  fgetws: 0,
+  getline: 0,
+};
 /** Index of the format argument. */
 const FORMATS: Record<string, number> = {
   printf: 0,
@@ -25,8 +43,29 @@ const FORMATS: Record<string, number> = {
 };
 const SCANS: Record<string, number> = { scanf: 0, fscanf: 1, sscanf: 1, vscanf: 0, vfscanf: 1, vsscanf: 1 };
 const UNBOUNDED_COPIES = new Set(['strcpy', 'wcscpy', 'stpcpy', 'lstrcpy', 'strcat', 'wcscat', 'lstrcat']);
-const COMMANDS = new Set(['system', 'popen', '_popen', 'execl', 'execlp', 'execle', 'execv', 'execvp', 'execvpe', '_wsystem']);
-const PATHS = new Set(['fopen', 'freopen', 'open', 'creat', 'remove', 'unlink', 'rename', 'opendir', '_wfopen']);
+const COMMANDS = new Set([
+  'system',
+  'popen',
+  '_popen',
+  'execl',
+  'execlp',
+  'execle',
+  'execv',
+  'execvp',
+  'execvpe',
+  '_wsystem',
+]);
+const PATHS = new Set([
+  'fopen',
+  'freopen',
+  'open',
+  'creat',
+  'remove',
+  'unlink',
+  'rename',
+  'opendir',
+  '_wfopen',
+]);
 /** Length-bounded copies: [destination, source (-1 none), length] argument indices. */
 const BOUNDED: Record<string, [number, number, number]> = {
   memcpy: [0, 1, 2],
@@ -91,13 +130,21 @@ export function handleCall(state: FlowState, call: Node, deref: (name: string, a
   if (name in FORMATS) checkFormat(state, call, args[FORMATS[name]!]);
   if (COMMANDS.has(name)) {
     const tainted = args.map((a) => taintOf(a, state)).find(Boolean);
-    if (tainted) state.hit('command-injection', call, `${name}() runs a command carrying data from ${tainted}`);
+    if (tainted)
+      state.hit('command-injection', call, `${name}() runs a command carrying data from ${tainted}`);
   }
   if (PATHS.has(name) && args[0]) {
     const tainted = taintOf(args[0], state);
     if (tainted) state.hit('path-injection', call, `${name}() opens a path carrying data from ${tainted}`);
   }
   applyEffects(state, name, args);
+  // a buffer handed to anything but a printer may have been filled there
+  if (!(name.startsWith('print') || name.endsWith('printf') || name === 'puts')) {
+    for (const arg of args) {
+      const base = baseName(arg);
+      if (base) state.initializedElements.delete(base);
+    }
+  }
 }
 
 function checkScan(state: FlowState, call: Node, args: Node[], formatIndex: number): void {
@@ -134,13 +181,17 @@ function checkUnboundedCopy(state: FlowState, call: Node, args: Node[], appends:
     }
   } else if (length === undefined) {
     const srcBase = baseName(src);
-    const bounded = srcBase !== undefined && state.isCheckedAtAll(srcBase);
-    if (!bounded) {
-      const origin = taintOf(src, state);
+    const bounded = srcBase !== undefined && state.hasUpperBound(srcBase);
+    const origin = taintOf(src, state);
+    // a global or macro (e.g. a string constant) is not a length the caller or the input controls
+    const controlled = origin !== undefined || (srcBase !== undefined && state.vars.has(srcBase));
+    if (!bounded && controlled) {
       state.hit(
         'unbounded-copy',
         call,
-        origin ? `copies data from ${origin} without a length check` : 'copies a string of unknown length unbounded',
+        origin
+          ? `copies data from ${origin} without a length check`
+          : 'copies a string of unknown length unbounded',
       );
     }
   }
@@ -189,21 +240,46 @@ function checkBoundedCopy(state: FlowState, call: Node, args: Node[], name: stri
   const dstBase = baseName(dst);
   const capacity = destinationCapacity(state, dst);
   if (bytes !== undefined && capacity !== undefined) {
-    const current = name === 'strncat' && dstBase ? (state.stringLength.get(dstBase) ?? 0) + 1 : 0;
-    if (bytes + current > capacity) {
-      state.hit('length-exceeds-buffer', call, `${name}() of ${bytes} bytes into ${dstBase}, which holds ${capacity}`);
+    let written = bytes;
+    if (name === 'strncat') {
+      // strncat appends at most n characters, fewer when the source is shorter, then a NUL
+      const srcLength = args[s] ? maxStringLength(args[s]!, state) : undefined;
+      written =
+        Math.min(bytes, srcLength ?? bytes) + (dstBase ? (state.stringLength.get(dstBase) ?? 0) : 0) + 1;
+    }
+    if (written > capacity) {
+      state.hit(
+        'length-exceeds-buffer',
+        call,
+        `${name}() of ${bytes} bytes into ${dstBase}, which holds ${capacity}`,
+      );
     }
   }
   const src = s >= 0 ? args[s] : undefined;
   if (src && bytes !== undefined && (name === 'memcpy' || name === 'memmove')) {
     const srcCapacity = destinationCapacity(state, src);
     if (srcCapacity !== undefined && bytes > srcCapacity) {
-      state.hit('length-exceeds-buffer', call, `${name}() reads ${bytes} bytes from a ${srcCapacity}-byte buffer`);
+      state.hit(
+        'length-exceeds-buffer',
+        call,
+        `${name}() reads ${bytes} bytes from a ${srcCapacity}-byte buffer`,
+      );
     }
   }
   const external = state.unboundedTaint(scalarNames(state, length), (n) => state.isBounded(n));
   if (external) {
     state.hit('unchecked-external-length', call, `${name}() length ${external} comes from input unchecked`);
+  } else if (name !== 'fgets' && name !== 'snprintf') {
+    const controlled = scalarNames(state, length).find(
+      (n) => state.callerControlled.has(n) && !state.isCheckedAtAll(n),
+    );
+    if (controlled) {
+      state.hit(
+        'unchecked-caller-length',
+        call,
+        `${name}() length ${controlled} is never compared with a bound`,
+      );
+    }
   }
 }
 

@@ -98,12 +98,33 @@ export const RULES: readonly RuleInfo[] = [
     help: 'Check 0 <= index < size before indexing.',
   },
   {
+    id: 'unchecked-caller-index',
+    version: 1,
+    cwe: 'CWE-119',
+    confidence: 0.35,
+    title: 'Array index from the caller never compared with a bound',
+    description:
+      'An index that is an integer parameter, a field of a parameter (hdr->len) or arithmetic on them is used without any comparison in this function. Weaker than input-derived: the caller may have checked it.',
+    help: 'Check the index against the size of what it indexes, here or document that the caller must.',
+  },
+  {
+    id: 'unchecked-caller-length',
+    version: 1,
+    cwe: 'CWE-119',
+    confidence: 0.4,
+    title: 'Copy length from the caller never compared with a bound',
+    description:
+      'memcpy/memmove/memset/strncpy length that is an integer parameter or a field of a parameter, used without any comparison in this function.',
+    help: 'Compare the length with the destination size before copying.',
+  },
+  {
     id: 'pointer-before-buffer',
     version: 1,
     cwe: 'CWE-119',
     confidence: 0.8,
     title: 'Pointer set before the start of a buffer',
-    description: 'A pointer is computed as buffer - constant; reads or writes through it fall before the buffer.',
+    description:
+      'A pointer is computed as buffer - constant; reads or writes through it fall before the buffer.',
     help: 'Point at the buffer itself or inside it.',
   },
   {
@@ -122,7 +143,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-476',
     confidence: 0.85,
     title: 'Dereference of a pointer set to NULL',
-    description: 'A pointer is assigned NULL and dereferenced afterwards with no assignment or check between.',
+    description:
+      'A pointer is assigned NULL and dereferenced afterwards with no assignment or check between.',
     help: 'Assign a valid object before use, or check for NULL.',
   },
   {
@@ -134,6 +156,16 @@ export const RULES: readonly RuleInfo[] = [
     description:
       'The result of malloc/calloc/realloc/strdup/fopen/getenv/strchr/strstr (or a lookup function that can fail) is dereferenced or passed to a function that dereferences it without a NULL check.',
     help: 'Check the result against NULL and handle the failure before using it.',
+  },
+  {
+    id: 'unchecked-lookup-result',
+    version: 1,
+    cwe: 'CWE-476',
+    confidence: 0.3,
+    title: 'Result of a lookup or allocation helper used without a NULL check',
+    description:
+      'A pointer from a project function whose name says it may find nothing or fail (find/lookup/search/get/alloc/new/create/dup/open/next/parse) is dereferenced without a NULL check. A naming heuristic, hence the low confidence.',
+    help: 'Check the result against NULL, or document and assert that the function cannot fail here.',
   },
   {
     id: 'format-string-external',
@@ -169,7 +201,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.8,
     title: 'Use after free',
-    description: 'A pointer is dereferenced or passed on after free()/delete with no reassignment between (CWE-416).',
+    description:
+      'A pointer is dereferenced or passed on after free()/delete with no reassignment between (CWE-416).',
     help: 'Set the pointer to NULL after freeing it and do not use it again.',
   },
   {
@@ -187,7 +220,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.85,
     title: 'Deallocation does not match allocation',
-    description: 'Memory from new is freed with free(), malloc memory with delete, new[] with delete or the reverse (CWE-762).',
+    description:
+      'Memory from new is freed with free(), malloc memory with delete, new[] with delete or the reverse (CWE-762).',
     help: 'Pair malloc/free, new/delete and new[]/delete[].',
   },
   {
@@ -196,7 +230,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.85,
     title: 'Free of memory not on the heap',
-    description: 'free()/delete is called on a stack array, alloca() memory, the address of a local or a string literal (CWE-590).',
+    description:
+      'free()/delete is called on a stack array, alloca() memory, the address of a local or a string literal (CWE-590).',
     help: 'Free only what malloc/new returned.',
   },
   {
@@ -215,8 +250,19 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.6,
     title: 'Arithmetic on external input without a range check',
-    description: 'A value from input (or rand) is incremented, added to, subtracted from or multiplied without a range check (CWE-190/191).',
+    description:
+      'A value from input (or rand) is incremented, added to, subtracted from or multiplied without a range check (CWE-190/191).',
     help: 'Check the operand against the type limits (e.g. data < INT_MAX) before the arithmetic.',
+  },
+  {
+    id: 'unsigned-underflow',
+    version: 1,
+    cwe: 'CWE-other',
+    confidence: 0.35,
+    title: 'Unsigned subtraction of lengths never compared',
+    description:
+      'Two unsigned variables (size_t, unsigned, uintN_t) are subtracted with no comparison on either since they were assigned: if the second is larger the result wraps to a huge length (CWE-191).',
+    help: 'Compare the operands first (if (b > a) fail) or compute in a signed type after validating.',
   },
   {
     id: 'divide-by-external',
@@ -224,7 +270,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.65,
     title: 'Division by external input without a zero check',
-    description: 'The divisor of / or % comes from input (or rand) and is not compared with zero first (CWE-369).',
+    description:
+      'The divisor of / or % comes from input (or rand) and is not compared with zero first (CWE-369).',
     help: 'Check the divisor is non-zero before dividing.',
   },
   {
@@ -243,7 +290,8 @@ export const RULES: readonly RuleInfo[] = [
     cwe: 'CWE-other',
     confidence: 0.5,
     title: 'External value narrowed without a range check',
-    description: 'A value from input is cast to char/short without a range check and silently truncated (CWE-197).',
+    description:
+      'A value from input is cast to char/short without a range check and silently truncated (CWE-197).',
     help: 'Check the value fits the narrower type before the cast.',
   },
   {
@@ -251,8 +299,9 @@ export const RULES: readonly RuleInfo[] = [
     version: 1,
     cwe: 'CWE-other',
     confidence: 0.6,
-    title: 'Variable read before it is assigned',
-    description: 'A local scalar or pointer declared without an initializer is read before any assignment (CWE-457).',
+    title: 'Variable or buffer element read before it is assigned',
+    description:
+      'A local scalar or pointer declared without an initializer is read before any assignment, or an element of fresh memory (malloc, alloca, new[], an array declared without initializer) is read before anything was stored there (CWE-457/758).',
     help: 'Initialise the variable at its declaration.',
   },
 ];

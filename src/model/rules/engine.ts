@@ -45,7 +45,8 @@ export class RulesEngine {
         prefixed = true;
       }
     }
-    if (!tree) throw new Error(`tree-sitter returned no tree for a ${lang} function of ${source.length} characters`);
+    if (!tree)
+      throw new Error(`tree-sitter returned no tree for a ${lang} function of ${source.length} characters`);
     try {
       const hits = analyseFunctionTree(copyTree(tree, prefixed ? `int ${source}` : source));
       hits.sort((a, b) => ruleInfo(b.ruleId).confidence - ruleInfo(a.ruleId).confidence || a.line - b.line);

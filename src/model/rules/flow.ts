@@ -1,12 +1,22 @@
 // Walks one function in source order, keeping FlowState up to date and letting each construct check
 // itself against what is known at that point.
-import type { SyntaxNode as Node } from './tree.ts';
+
+import {
+  checkAllocationSize,
+  checkArithmetic,
+  checkIndex,
+  checkPointerOffset,
+  checkPointerSubtraction,
+  checkUnsignedSubtraction,
+  trackElements,
+} from './access.ts';
 import { handleCall, scalarNames } from './calls.ts';
 import { escapes, reportLeaks, visitDelete } from './memory.ts';
 import { FlowState, type Hit, type VarInfo } from './state.ts';
 import {
   baseName,
   COMPARISON_OPERATORS,
+  calleeName,
   identifiersIn,
   isNullLiteral,
   LOGICAL_OPERATORS,
@@ -16,10 +26,18 @@ import {
   typeSize,
   unwrap,
 } from './syntax.ts';
+import type { SyntaxNode as Node } from './tree.ts';
 import { allocationOf, evalConst, maxStringLength, NULLABLE_CALLS, taintOf } from './values.ts';
-import { calleeName } from './syntax.ts';
 
-const NARROW_TYPES = new Set(['char', 'signed char', 'unsigned char', 'short', 'unsigned short', 'int8_t', 'int16_t']);
+const NARROW_TYPES = new Set([
+  'char',
+  'signed char',
+  'unsigned char',
+  'short',
+  'unsigned short',
+  'int8_t',
+  'int16_t',
+]);
 
 /** Runs every check over the tree of one function and returns what fired. */
 export function analyseFunctionTree(root: Node): Hit[] {
@@ -32,45 +50,64 @@ export function analyseFunctionTree(root: Node): Hit[] {
 class Walker {
   readonly state = new FlowState();
   private loopDepth = 0;
+  /** Inside the target of an assignment: element accesses there store rather than load. */
+  private writing = false;
 
   visit(node: Node): void {
     switch (node.type) {
       case 'function_definition':
-        return this.visitFunction(node);
+        this.visitFunction(node);
+        return;
       case 'declaration':
-        return this.visitDeclaration(node);
+        this.visitDeclaration(node);
+        return;
       case 'assignment_expression':
-        return this.visitAssignment(node);
+        this.visitAssignment(node);
+        return;
       case 'call_expression':
-        return this.visitCall(node);
+        this.visitCall(node);
+        return;
       case 'identifier':
-        return this.read(node);
+        this.read(node);
+        return;
       case 'if_statement':
-        return this.visitIf(node);
+        this.visitIf(node);
+        return;
       case 'while_statement':
       case 'do_statement':
-        return this.visitLoop(node);
+        this.visitLoop(node);
+        return;
       case 'for_statement':
-        return this.visitFor(node);
+        this.visitFor(node);
+        return;
       case 'conditional_expression':
-        return this.visitConditional(node);
+        this.visitConditional(node);
+        return;
       case 'binary_expression':
-        return this.visitBinary(node);
+        this.visitBinary(node);
+        return;
       case 'unary_expression':
-        return this.visitUnary(node);
+        this.visitUnary(node);
+        return;
       case 'update_expression':
-        return this.visitUpdate(node);
+        this.visitUpdate(node);
+        return;
       case 'subscript_expression':
-        return this.visitSubscript(node);
+        this.visitSubscript(node);
+        return;
       case 'pointer_expression':
-        return this.visitPointer(node);
+        this.visitPointer(node);
+        return;
       case 'field_expression':
-        return this.visitField(node);
+        this.visitField(node);
+        return;
       case 'cast_expression':
-        return this.visitCast(node);
+        this.visitCast(node);
+        return;
       case 'delete_expression':
         this.visitChildren(node);
-        return visitDelete(this.state, node);
+        visitDelete(this.state, node);
+        return;
       case 'sizeof_expression':
       case 'comment':
       case 'string_literal':
@@ -81,7 +118,8 @@ class Walker {
       case 'statement_identifier':
         return;
       default:
-        return this.visitChildren(node);
+        this.visitChildren(node);
+        return;
     }
   }
 
@@ -99,7 +137,11 @@ class Walker {
         if (param.type !== 'parameter_declaration') continue;
         const type = param.childForFieldName('type')?.text ?? '';
         const d = param.childForFieldName('declarator');
-        if (d) this.declare(d, type, true);
+        const name = d ? this.declare(d, type, true) : undefined;
+        const info = name ? this.state.vars.get(name) : undefined;
+        if (name && info && !info.pointer && CALLER_SCALAR.test(type)) {
+          this.state.callerControlled.set(name, `parameter ${name}`);
+        }
       }
     }
     const body = node.childForFieldName('body');
@@ -113,7 +155,8 @@ class Walker {
     let arraySize: Node | null | undefined;
     let array = false;
     while (d && d.type !== 'identifier') {
-      if (d.type === 'pointer_declarator' || d.type === 'reference_declarator') depth += d.type === 'pointer_declarator' ? 1 : 0;
+      if (d.type === 'pointer_declarator' || d.type === 'reference_declarator')
+        depth += d.type === 'pointer_declarator' ? 1 : 0;
       if (d.type === 'array_declarator') {
         array = true;
         arraySize = d.childForFieldName('size');
@@ -157,7 +200,11 @@ class Walker {
         const name = inner ? this.declare(inner, typeText, false) : undefined;
         if (name && value) this.write(name, value, child);
       } else if (child.type === 'identifier' || child.type.endsWith('_declarator')) {
-        this.declare(child, typeText, false);
+        const name = this.declare(child, typeText, false);
+        const info = name ? this.state.vars.get(name) : undefined;
+        if (name && info?.array && info.elemSize !== undefined && !info.typeText.includes('char')) {
+          this.state.initializedElements.set(name, 0);
+        }
       }
     }
   }
@@ -169,9 +216,14 @@ class Walker {
     const wasArrayInit = info?.array === true;
     if (info) info.initialized = true;
     state.lastWrite.set(name, at.startIndex);
-    const taint = taintOf(value, state);
+    // a type's limit (INT_MAX, CHAR_MIN) is as dangerous as input for the arithmetic that follows
+    const limit = unwrap(value).type === 'identifier' && /^[A-Z]+_(MAX|MIN)$/.test(unwrap(value).text);
+    const taint = taintOf(value, state) ?? (limit ? unwrap(value).text : undefined);
     if (taint) state.taint.set(name, taint);
     else state.taint.delete(name);
+    const controlled = info && !info.pointer && !info.array ? callerControlOf(value, state) : undefined;
+    if (controlled) state.callerControlled.set(name, controlled);
+    else state.callerControlled.delete(name);
     if (wasArrayInit) {
       // `char buf[] = "text"`: the array keeps its storage; only the known contents change
       const len = maxStringLength(value, state);
@@ -184,6 +236,10 @@ class Walker {
     state.forgetValue(name);
     state.ownedAllocations.delete(name);
     const n = unwrap(value);
+    if (info && !info.pointer && !info.array) {
+      const constant = evalConst(n, state);
+      if (constant !== undefined) state.constants.set(name, constant);
+    }
     if (isNullLiteral(n)) {
       if (info?.pointer) state.nullable.set(name, { rule: 'null-dereference', source: 'NULL' });
       return;
@@ -192,10 +248,13 @@ class Walker {
     if (allocation) {
       state.origin.set(name, allocation.origin);
       if (allocation.bytes !== undefined) state.capacity.set(name, allocation.bytes);
-      if (allocation.nullable) state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
-      if (allocation.origin !== 'stack' && allocation.origin !== 'literal') state.ownedAllocations.set(name, at);
-      if (allocation.sizeNode) this.checkAllocationSize(allocation.sizeNode, at);
+      if (allocation.nullable)
+        state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
+      if (allocation.origin !== 'stack' && allocation.origin !== 'literal')
+        state.ownedAllocations.set(name, at);
+      if (allocation.sizeNode) checkAllocationSize(this.state, allocation.sizeNode, at);
       if (allocation.origin === 'literal') state.stringLength.set(name, (allocation.bytes ?? 1) - 1);
+      if (allocation.uninitialized && info?.elemSize !== undefined) state.initializedElements.set(name, 0);
       return;
     }
     if (n.type === 'identifier') {
@@ -206,6 +265,8 @@ class Walker {
       if (len !== undefined) state.stringLength.set(name, len);
       const origin = state.origin.get(from);
       if (origin) state.origin.set(name, origin);
+      const elements = state.initializedElements.get(from);
+      if (elements !== undefined) state.initializedElements.set(name, elements);
       const nullable = state.nullable.get(from);
       if (nullable && !state.isNullChecked(from)) state.nullable.set(name, nullable);
       state.derivedFrom.set(name, state.derivedFrom.get(from) ?? from);
@@ -213,8 +274,10 @@ class Walker {
     }
     if (n.type === 'call_expression' && NULLABLE_CALLS.has(calleeName(n)) && info?.pointer) {
       state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
+    } else if (n.type === 'call_expression' && LOOKUP_NAME.test(calleeName(n)) && info?.pointer) {
+      state.nullable.set(name, { rule: 'unchecked-lookup-result', source: calleeName(n) });
     }
-    if (n.type === 'binary_expression') this.checkPointerOffset(name, n, at);
+    if (n.type === 'binary_expression') checkPointerOffset(this.state, name, n, at);
     const base = baseName(n);
     if (base && base !== name) state.derivedFrom.set(name, state.derivedFrom.get(base) ?? base);
     if (n.type === 'call_expression') {
@@ -222,27 +285,6 @@ class Walker {
       const argBase = first ? baseName(first) : undefined;
       if (argBase) state.derivedFrom.set(name, state.derivedFrom.get(argBase) ?? argBase);
     }
-  }
-
-  /** `p = buf - 8`: a pointer before the start of the buffer. */
-  private checkPointerOffset(name: string, n: Node, at: Node): void {
-    const op = n.childForFieldName('operator')?.type;
-    const left = n.childForFieldName('left');
-    const right = n.childForFieldName('right');
-    if (op !== '-' || !left || !right) return;
-    const leftBase = unwrap(left);
-    if (leftBase.type !== 'identifier') return;
-    const from = this.state.vars.get(leftBase.text);
-    const offset = evalConst(right, this.state);
-    const isBuffer = from?.array || this.state.capacity.has(leftBase.text);
-    if (isBuffer && offset !== undefined && offset > 0) {
-      this.state.hit('pointer-before-buffer', at, `${name} points ${offset} elements before ${leftBase.text}`);
-    }
-  }
-
-  private checkAllocationSize(size: Node, at: Node): void {
-    const external = this.state.unboundedTaint(scalarNames(this.state, size), (n) => this.state.isBounded(n));
-    if (external) this.state.hit('allocation-size-external', at, `allocation size from ${external} is not bounded`);
   }
 
   private visitAssignment(node: Node): void {
@@ -258,7 +300,8 @@ class Walker {
         return;
       }
       this.read(target);
-      this.checkArithmetic(target.text, node);
+      this.state.constants.delete(target.text);
+      checkArithmetic(this.state, target.text, node, op === '-=' ? 'down' : 'up');
       const taint = this.state.taint.get(target.text) ?? (right ? taintOf(right, this.state) : undefined);
       if (taint) this.state.taint.set(target.text, taint);
       return;
@@ -272,7 +315,9 @@ class Walker {
         return;
       }
     }
+    this.writing = true;
     this.visit(target);
+    this.writing = false;
     if (target.type === 'subscript_expression' && right) this.noteTerminator(target, right);
   }
 
@@ -346,7 +391,10 @@ class Walker {
       if (arg) this.visitCondition(arg);
       return;
     }
-    if (n.type === 'binary_expression' && LOGICAL_OPERATORS.has(n.childForFieldName('operator')?.type ?? '')) {
+    if (
+      n.type === 'binary_expression' &&
+      LOGICAL_OPERATORS.has(n.childForFieldName('operator')?.type ?? '')
+    ) {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (left) this.visitCondition(left);
@@ -384,6 +432,8 @@ class Walker {
   private visitFor(node: Node): void {
     const init = node.childForFieldName('initializer');
     if (init) this.visit(init);
+    const update = node.childForFieldName('update');
+    if (update) for (const name of identifiersIn(update)) this.state.constants.delete(name);
     const condition = node.childForFieldName('condition');
     let pushed = false;
     if (condition) {
@@ -411,7 +461,6 @@ class Walker {
     const body = node.childForFieldName('body');
     this.loopDepth++;
     if (body) this.visit(body);
-    const update = node.childForFieldName('update');
     if (update) this.visit(update);
     this.loopDepth--;
     if (pushed) this.state.loops.pop();
@@ -430,7 +479,10 @@ class Walker {
     const op = node.childForFieldName('operator')?.type ?? '';
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (!left || !right) return this.visitChildren(node);
+    if (!left || !right) {
+      this.visitChildren(node);
+      return;
+    }
     if (LOGICAL_OPERATORS.has(op)) {
       this.visitCondition(left);
       this.visitCondition(right);
@@ -438,18 +490,30 @@ class Walker {
     }
     this.visit(left);
     this.visit(right);
-    if (COMPARISON_OPERATORS.has(op)) return this.recordComparison(node, op, left, right);
+    if (COMPARISON_OPERATORS.has(op)) {
+      this.recordComparison(node, op, left, right);
+      return;
+    }
     if (op === '+' || op === '-' || op === '*') {
       for (const side of [left, right]) {
         const n = unwrap(side);
-        if (n.type === 'identifier') this.checkArithmetic(n.text, node);
+        if (n.type === 'identifier') checkArithmetic(this.state, n.text, node, op === '-' ? 'down' : 'up');
       }
-      if (op === '-') this.checkPointerSubtraction(node, left, right);
+      if (op === '-') {
+        checkPointerSubtraction(this.state, node, left, right);
+        checkUnsignedSubtraction(this.state, node, left, right);
+      }
     }
     if (op === '/' || op === '%') {
-      const divisor = scalarNames(this.state, right).find((n) => this.state.taint.has(n) && !this.state.isCheckedAtAll(n));
+      const divisor = scalarNames(this.state, right).find(
+        (n) => this.state.taint.has(n) && !this.state.isCheckedAtAll(n),
+      );
       if (divisor) {
-        this.state.hit('divide-by-external', node, `divisor ${divisor} comes from ${this.state.taint.get(divisor)} unchecked`);
+        this.state.hit(
+          'divide-by-external',
+          node,
+          `divisor ${divisor} comes from ${this.state.taint.get(divisor)} unchecked`,
+        );
       }
     }
     if (op === '>>') this.visitStreamRead(left, right);
@@ -478,33 +542,13 @@ class Walker {
     }
   }
 
-  private checkArithmetic(name: string, at: Node): void {
-    const info = this.state.vars.get(name);
-    if (!info || info.pointer || info.array) return;
-    const source = this.state.taint.get(name);
-    if (source && !this.state.isCheckedAtAll(name)) {
-      this.state.hit('integer-overflow-external', at, `arithmetic on ${name} from ${source} without a range check`);
-    }
-  }
-
-  private checkPointerSubtraction(node: Node, left: Node, right: Node): void {
-    const a = unwrap(left);
-    const b = unwrap(right);
-    if (a.type !== 'identifier' || b.type !== 'identifier') return;
-    const infoA = this.state.vars.get(a.text);
-    const infoB = this.state.vars.get(b.text);
-    if (!(infoA?.pointer || infoA?.array) || !(infoB?.pointer || infoB?.array)) return;
-    const rootA = this.state.derivedFrom.get(a.text) ?? a.text;
-    const rootB = this.state.derivedFrom.get(b.text) ?? b.text;
-    if (rootA !== rootB && this.state.derivedFrom.has(a.text)) {
-      this.state.hit('pointer-subtraction-size', node, `${a.text} and ${b.text} point into different buffers`);
-    }
-  }
-
   private visitUnary(node: Node): void {
     const op = node.childForFieldName('operator')?.type;
     const arg = node.childForFieldName('argument');
-    if (op === '!' && arg) return this.visitCondition(arg);
+    if (op === '!' && arg) {
+      this.visitCondition(arg);
+      return;
+    }
     this.visitChildren(node);
   }
 
@@ -514,7 +558,8 @@ class Walker {
     const n = unwrap(arg);
     if (n.type === 'identifier') {
       this.read(n);
-      this.checkArithmetic(n.text, node);
+      this.state.constants.delete(n.text);
+      checkArithmetic(this.state, n.text, node, node.text.includes('--') ? 'down' : 'up');
     } else {
       this.visit(arg);
     }
@@ -527,44 +572,16 @@ class Walker {
     if (index) this.visit(index);
     if (!arg || !index) return;
     const a = unwrap(arg);
-    if (a.type !== 'identifier') return;
+    if (a.type !== 'identifier') {
+      // p->table[i]: no size known, but the index can still be unchecked
+      checkIndex(this.state, '', undefined, index, node);
+      return;
+    }
     const name = a.text;
     const info = this.state.vars.get(name);
     if (info?.pointer) this.deref(name, node);
-    this.checkIndex(name, info, index, node);
-  }
-
-  private checkIndex(name: string, info: VarInfo | undefined, index: Node, at: Node): void {
-    const state = this.state;
-    const capacity = state.capacity.get(name);
-    const elem = info?.elemSize;
-    const k = evalConst(index, state);
-    if (k !== undefined) {
-      if (k < 0 && (info?.array || state.origin.has(name))) {
-        state.hit('index-out-of-bounds', at, `negative index ${k} into ${name}`);
-      } else if (capacity !== undefined && elem !== undefined && (k + 1) * elem > capacity) {
-        state.hit('index-out-of-bounds', at, `index ${k} past the ${capacity / elem} elements of ${name}`);
-      }
-      return;
-    }
-    const i = unwrap(index);
-    if (i.type === 'identifier') {
-      const loop = [...state.loops].reverse().find((l) => l.variable === i.text);
-      if (loop) {
-        if (loop.max !== undefined && capacity !== undefined && elem !== undefined && (loop.max + 1) * elem > capacity) {
-          state.hit('index-out-of-bounds', at, `loop index reaches ${loop.max} but ${name} has ${capacity / elem} elements`);
-        } else if (loop.inclusive && info?.sizeText === loop.boundText) {
-          state.hit('index-out-of-bounds', at, `loop runs to ${loop.boundText} inclusive over ${name}[${info.sizeText}]`);
-        } else if (capacity !== undefined || info?.array) {
-          const external = state.unboundedTaint(scalarNames(state, loop.boundNode), (n) => state.isBounded(n));
-          if (external) state.hit('unchecked-external-index', at, `loop bound ${external} comes from input unchecked`);
-        }
-      }
-    }
-    const external = state.unboundedTaint(scalarNames(state, index), (n) => state.isBounded(n));
-    if (external) {
-      state.hit('unchecked-external-index', at, `index ${external} from ${state.taint.get(external)} is not bounds-checked`);
-    }
+    checkIndex(this.state, name, info, index, node);
+    trackElements(this.state, this.writing, name, index, node);
   }
 
   private visitPointer(node: Node): void {
@@ -576,13 +593,24 @@ class Walker {
       if (n.type === 'identifier') {
         const info = this.state.vars.get(n.text);
         if (info) info.initialized = true;
+        // whoever gets the address may change the value
+        this.state.constants.delete(n.text);
         if (this.state.ownedAllocations.has(n.text)) this.state.ownedAllocations.delete(n.text);
         return;
       }
-      return this.visit(arg);
+      this.visit(arg);
+      return;
     }
     this.visit(arg);
-    if (op === '*' && n.type === 'identifier') this.deref(n.text, node);
+    if (op === '*' && n.type === 'identifier') {
+      this.deref(n.text, node);
+      const set = this.state.initializedElements.get(n.text);
+      if (set !== undefined && this.writing) this.state.initializedElements.set(n.text, Math.max(set, 1));
+      else if (set === 0) {
+        this.state.hit('uninitialized-use', node, `*${n.text} is read before anything was stored there`);
+        this.state.initializedElements.delete(n.text);
+      }
+    }
   }
 
   private visitField(node: Node): void {
@@ -590,7 +618,8 @@ class Walker {
     if (!arg) return;
     this.visit(arg);
     const n = unwrap(arg);
-    if (node.childForFieldName('operator')?.type === '->' && n.type === 'identifier') this.deref(n.text, node);
+    if (node.childForFieldName('operator')?.type === '->' && n.type === 'identifier')
+      this.deref(n.text, node);
   }
 
   private visitCast(node: Node): void {
@@ -618,7 +647,40 @@ function mayBeAssignedBy(ident: Node): boolean {
   const parent = ident.parent;
   if (parent?.type !== 'argument_list' || !parent.parent) return false;
   const name = calleeName(parent.parent);
-  return !(name.startsWith('print') || name.endsWith('printf') || name.startsWith('str') || name.startsWith('mem'));
+  return !(
+    name.startsWith('print') ||
+    name.endsWith('printf') ||
+    name.startsWith('str') ||
+    name.startsWith('mem')
+  );
+}
+
+/** Project functions whose names say they may find nothing or fail to allocate. */
+const LOOKUP_NAME =
+  /(^|_)(find|lookup|search|get|alloc|new|create|dup|open|next|first|parse)(_|$)|(find|lookup|alloc)/;
+
+/** Integer parameter types whose value the caller chooses. */
+const CALLER_SCALAR = /\b(int|long|short|size_t|ssize_t|u?int\d+_t|unsigned|u\d+|s\d+)\b/;
+
+/** `len` of `hdr->len` where hdr is a parameter, or arithmetic over caller-controlled scalars. */
+function callerControlOf(value: Node, state: FlowState): string | undefined {
+  const n = unwrap(value);
+  if (n.type === 'identifier') return state.callerControlled.get(n.text);
+  if (n.type === 'field_expression') {
+    const base = n.childForFieldName('argument');
+    const root = base ? unwrap(base) : undefined;
+    if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam) return `${n.text} from the caller`;
+    return undefined;
+  }
+  if (n.type === 'binary_expression') {
+    const op = n.childForFieldName('operator')?.type;
+    if (op !== '+' && op !== '-' && op !== '*' && op !== '<<') return undefined;
+    for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) {
+      const c = side ? callerControlOf(side, state) : undefined;
+      if (c) return c;
+    }
+  }
+  return undefined;
 }
 
 function findFunctionDeclarator(node: Node): Node | undefined {
@@ -632,7 +694,7 @@ function comparisonKinds(op: string, other: Node, state: FlowState): ('upper' | 
   if (isNullLiteral(other)) return ['null'];
   const value = evalConst(other, state);
   if (value === 0) return op === '==' || op === '!=' ? ['null', 'lower'] : ['lower'];
-  if (value === -1) return ['lower'];
+  if ((value !== undefined && value < 0) || /_MIN$/.test(unwrap(other).text)) return ['lower'];
   if (op === '!=') return ['any'];
   if (op === '==') return ['upper', 'lower'];
   return ['upper'];

@@ -30,11 +30,20 @@ export async function createRulesBackend(): Promise<Backend> {
         result = await engine.run(fn.source, fn.lang);
       } catch (error) {
         const where = fn.file ? `${fn.file}${fn.name ? ` (${fn.name})` : ''}` : (fn.name ?? 'function');
-        throw new BackendError(`rules backend could not analyse ${where}: ${String(error)}`, false, { cause: error });
+        throw new BackendError(`rules backend could not analyse ${where}: ${String(error)}`, false, {
+          cause: error,
+        });
       }
       const top = result.hits[0];
       if (!top) {
-        return { vulnerable: false, confidence: result.confidence, rawAnswer: 'none', backend: 'rules', model, promptHash };
+        return {
+          vulnerable: false,
+          confidence: result.confidence,
+          rawAnswer: 'none',
+          backend: 'rules',
+          model,
+          promptHash,
+        };
       }
       const ids = [...new Set(result.hits.map((hit) => hit.ruleId))];
       return {

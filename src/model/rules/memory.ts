@@ -1,7 +1,8 @@
 // free/delete bookkeeping: double free, use after free, mismatched and non-heap deallocation, leaks.
-import type { SyntaxNode as Node } from './tree.ts';
+
 import type { FlowState } from './state.ts';
 import { callArgs, calleeName, named, unwrap } from './syntax.ts';
+import type { SyntaxNode as Node } from './tree.ts';
 
 export const FREE_CALLS = new Set(['free', 'cfree', 'g_free', 'kfree', 'vfree']);
 
@@ -45,7 +46,13 @@ function nonCapturing(name: string): boolean {
   return NON_CAPTURING.has(name) || name.startsWith('print') || name.endsWith('printf');
 }
 
-const JUMPS = new Set(['return_statement', 'goto_statement', 'break_statement', 'continue_statement', 'throw_statement']);
+const JUMPS = new Set([
+  'return_statement',
+  'goto_statement',
+  'break_statement',
+  'continue_statement',
+  'throw_statement',
+]);
 const EXITS = new Set(['exit', '_exit', 'abort', 'longjmp']);
 
 /** A free followed in its own block by a jump only releases memory on that path: later code runs on others. */
@@ -72,9 +79,17 @@ export function deallocate(state: FlowState, target: Node, how: Deallocation, at
   if (state.freed.has(name)) state.hit('double-free', at, `${name} is freed a second time`);
   const origin = state.origin.get(name);
   if (origin === 'stack' || origin === 'literal') {
-    state.hit('free-non-heap', at, `${name} points at ${origin === 'stack' ? 'stack memory' : 'a string literal'}`);
+    state.hit(
+      'free-non-heap',
+      at,
+      `${name} points at ${origin === 'stack' ? 'stack memory' : 'a string literal'}`,
+    );
   } else if (origin && origin !== expectedOrigin(how)) {
-    state.hit('mismatched-deallocation', at, `${name} came from ${describe(origin)} but is released with ${how}`);
+    state.hit(
+      'mismatched-deallocation',
+      at,
+      `${name} came from ${describe(origin)} but is released with ${how}`,
+    );
   }
   state.ownedAllocations.delete(name);
   if (!endsItsPath(at)) state.freed.set(name, at.startIndex);

@@ -1,9 +1,10 @@
 // What the walk knows about each local variable at the current point of the function, read in source
 // order. It is a deliberately light data flow: branches are walked one after the other and merged by
 // "last write wins", which is enough to tell a checked value from an unchecked one in straight-line code.
-import type { SyntaxNode as Node } from './tree.ts';
+
 import { ruleInfo } from './catalog.ts';
 import { lineOf } from './syntax.ts';
+import type { SyntaxNode as Node } from './tree.ts';
 
 export interface VarInfo {
   name: string;
@@ -50,12 +51,21 @@ export class FlowState {
   /** Known strlen of a buffer's contents. */
   readonly stringLength = new Map<string, number>();
   readonly origin = new Map<string, Origin>();
+  /** Fresh buffers (malloc, alloca, new[], arrays without initializer): how many leading elements are set. */
+  readonly initializedElements = new Map<string, number>();
+  /** Scalars whose current value is a known constant (straight-line code only). */
+  readonly constants = new Map<string, number>();
+  /** Scalars the caller controls (parameters, fields of parameters): weaker evidence than input. */
+  readonly callerControlled = new Map<string, string>();
   /** Variable → where its external (attacker-influenced) value came from. */
   readonly taint = new Map<string, string>();
   readonly lastWrite = new Map<string, number>();
   readonly checks = new Map<string, { pos: number; kind: CheckKind }[]>();
   /** Pointers that may be NULL now: 'null' when NULL was assigned, else the call that may have returned NULL. */
-  readonly nullable = new Map<string, { rule: 'null-dereference' | 'unchecked-null-result'; source: string }>();
+  readonly nullable = new Map<
+    string,
+    { rule: 'null-dereference' | 'unchecked-null-result' | 'unchecked-lookup-result'; source: string }
+  >();
   readonly freed = new Map<string, number>();
   /** Heap allocations held by a local and not yet freed or handed on: name → the allocating write. */
   readonly ownedAllocations = new Map<string, Node>();
@@ -98,6 +108,15 @@ export class FlowState {
     return kinds.has('lower') || this.vars.get(name)?.unsigned === true;
   }
 
+  /** Compared with a size-like value since its last write, e.g. `strlen(s) < sizeof buf`. */
+  hasUpperBound(name: string): boolean {
+    return this.checkKinds(name).has('upper');
+  }
+
+  hasLowerBound(name: string): boolean {
+    return this.checkKinds(name).has('lower');
+  }
+
   isCheckedAtAll(name: string): boolean {
     return this.checkKinds(name).size > 0;
   }
@@ -120,5 +139,7 @@ export class FlowState {
     this.nullable.delete(name);
     this.freed.delete(name);
     this.derivedFrom.delete(name);
+    this.constants.delete(name);
+    this.initializedElements.delete(name);
   }
 }

@@ -153,7 +153,10 @@ const TYPE_SIZES: Record<string, number> = {
 
 /** Byte size of a named type; pointers are 8; structs and unknown typedefs are undefined. */
 export function typeSize(typeText: string): number | undefined {
-  const t = typeText.replace(/\b(const|volatile|static|struct|register)\b/g, '').replace(/\s+/g, ' ').trim();
+  const t = typeText
+    .replace(/\b(const|volatile|static|struct|register)\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (t.endsWith('*')) return 8;
   return TYPE_SIZES[t];
 }

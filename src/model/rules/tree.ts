@@ -63,7 +63,8 @@ class SourceText {
   rowOf(offset: number): number {
     if (!this.lineStarts) {
       this.lineStarts = [0];
-      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1))
+        this.lineStarts.push(i + 1);
     }
     let lo = 0;
     let hi = this.lineStarts.length - 1;

@@ -1,8 +1,18 @@
 // What an expression is worth under the current flow state: a constant byte count, a string length, or
 // the external source whose data it carries.
-import type { SyntaxNode as Node } from './tree.ts';
+
 import type { FlowState, Origin } from './state.ts';
-import { baseName, callArgs, calleeName, literalLength, named, numberValue, typeSize, unwrap } from './syntax.ts';
+import {
+  baseName,
+  callArgs,
+  calleeName,
+  literalLength,
+  named,
+  numberValue,
+  typeSize,
+  unwrap,
+} from './syntax.ts';
+import type { SyntaxNode as Node } from './tree.ts';
 
 /** Calls whose result is attacker-influenced or unpredictable. */
 export const SOURCE_CALLS = new Set([
@@ -19,10 +29,35 @@ export const SOURCE_CALLS = new Set([
   'getc',
 ]);
 
-/** Calls whose result is bounded whatever the input (min-like helpers). */
-const BOUNDING_CALLS = new Set(['min', 'std::min', 'fmin', 'clamp']);
+/**
+ * Calls whose result is bounded whatever the input: min-like helpers, string lengths (never more than
+ * the buffer they measure), and reads that return how many bytes they stored.
+ */
+const BOUNDING_CALLS = new Set([
+  'min',
+  'fmin',
+  'clamp',
+  'strlen',
+  'wcslen',
+  'strnlen',
+  'recv',
+  'recvfrom',
+  'read',
+  'fread',
+  'fgets',
+  'snprintf',
+  'strlcpy',
+]);
 
-export const HEAP_ALLOCATORS = new Set(['malloc', 'calloc', 'realloc', 'strdup', 'strndup', 'xmalloc', 'xcalloc']);
+export const HEAP_ALLOCATORS = new Set([
+  'malloc',
+  'calloc',
+  'realloc',
+  'strdup',
+  'strndup',
+  'xmalloc',
+  'xcalloc',
+]);
 export const STACK_ALLOCATORS = new Set(['alloca', '_alloca']);
 
 /** Library calls that return NULL on failure or when nothing is found. */
@@ -51,6 +86,7 @@ export function evalConst(node: Node, state: FlowState): number | undefined {
   const n = unwrap(node);
   const literal = numberValue(n);
   if (literal !== undefined) return literal;
+  if (n.type === 'identifier') return state.constants.get(n.text);
   if (n.type === 'binary_expression') {
     const left = n.childForFieldName('left');
     const right = n.childForFieldName('right');
@@ -160,6 +196,8 @@ export interface Allocation {
   /** The size expression, for external-size checks. */
   sizeNode?: Node;
   nullable: boolean;
+  /** Contents are indeterminate until stored (malloc, alloca, new T[n] of a scalar type). */
+  uninitialized?: boolean;
 }
 
 /** What a pointer assigned from `value` points at, when it is fresh memory or a literal. */
@@ -170,6 +208,8 @@ export function allocationOf(value: Node, state: FlowState): Allocation | undefi
     return { origin: 'literal', bytes: len === undefined ? undefined : len + 1, nullable: false };
   }
   if (n.type === 'new_expression') {
+    // placement new constructs in memory that is already owned elsewhere
+    if (n.childForFieldName('placement')) return undefined;
     const typeNode = n.childForFieldName('type');
     const elem = typeNode ? typeSize(typeNode.text) : undefined;
     const declarator = n.childForFieldName('declarator');
@@ -177,15 +217,28 @@ export function allocationOf(value: Node, state: FlowState): Allocation | undefi
       const length = declarator.childForFieldName('length');
       const count = length ? evalConst(length, state) : undefined;
       const bytes = count !== undefined && elem !== undefined ? count * elem : undefined;
-      return { origin: 'new[]', bytes, sizeNode: length ?? undefined, nullable: false };
+      return {
+        origin: 'new[]',
+        bytes,
+        sizeNode: length ?? undefined,
+        nullable: false,
+        uninitialized: elem !== undefined,
+      };
     }
-    return { origin: 'new', bytes: elem, nullable: false };
+    const constructed = n.childForFieldName('arguments') !== null;
+    return { origin: 'new', bytes: elem, nullable: false, uninitialized: elem !== undefined && !constructed };
   }
   if (n.type === 'call_expression') {
     const name = calleeName(n);
     const args = callArgs(n);
     if (STACK_ALLOCATORS.has(name) && args[0]) {
-      return { origin: 'stack', bytes: evalConst(args[0], state), sizeNode: args[0], nullable: false };
+      return {
+        origin: 'stack',
+        bytes: evalConst(args[0], state),
+        sizeNode: args[0],
+        nullable: false,
+        uninitialized: true,
+      };
     }
     if (!HEAP_ALLOCATORS.has(name)) return undefined;
     if (name === 'calloc' && args[0] && args[1]) {
@@ -204,6 +257,7 @@ export function allocationOf(value: Node, state: FlowState): Allocation | undefi
       bytes: sizeArg ? evalConst(sizeArg, state) : undefined,
       sizeNode: sizeArg,
       nullable: true,
+      uninitialized: name === 'malloc' || name === 'xmalloc',
     };
   }
   if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.type === '&') {

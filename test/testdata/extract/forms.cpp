@@ -115,3 +115,37 @@ int main(int argc, char** argv)
   (void)argc;
   return tok_count(argv[0]) < 0;
 }
+
+namespace text {
+struct Span {
+  Span(std::size_t b, std::size_t e);
+  ~Span();
+  struct Bounds {
+    Bounds();
+    ~Bounds();
+  };
+#ifdef TEXT_DEBUG
+  void dump() const { }
+#endif
+  std::size_t b_, e_;
+};
+
+Span::Span(std::size_t b, std::size_t e) : b_(b), e_(e) {}
+
+Span::~Span() {}
+
+Span::Bounds::Bounds() = default;
+
+Span::Bounds::~Bounds()
+{
+}
+
+template <typename T>
+template <typename U>
+T Holder<T>::convert(U u)
+{
+  return static_cast<T>(u);
+}
+
+bool operator<(const Span& a, const Span& b) { return a.b_ < b.b_; }
+}  // namespace text

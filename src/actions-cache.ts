@@ -1,0 +1,52 @@
+// The verdict cache of the action, kept between workflow runs with @actions/cache, so a new push re-asks
+// only the functions whose code changed. Every failure here only warns: without a cache a run is slower,
+// not wrong.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import type { Backend } from './model/backend.ts';
+import { FileVerdictCache } from './model/cache.ts';
+
+const DIR_NAME = 'vulnreview-verdicts';
+
+export interface ActionsVerdictCache {
+  cache: FileVerdictCache;
+  restore(): Promise<void>;
+  save(): Promise<void>;
+}
+
+/**
+ * Keyed by backend, model and prompt (a verdict from another model or prompt is never reused) and the head
+ * SHA; restored by the prefix without the SHA, so a new push starts from the previous push's verdicts.
+ */
+export function cacheKeys(backend: Backend, headSha: string): { key: string; prefix: string } {
+  const model = createHash('sha256').update(backend.model).digest('hex').slice(0, 12);
+  const prefix = `vulnreview-v1-${backend.name}-${model}-${backend.promptHash}-`;
+  return { key: `${prefix}${headSha}`, prefix };
+}
+
+export function actionsVerdictCache(backend: Backend, headSha: string, tempDir: string): ActionsVerdictCache {
+  const dir = join(tempDir, DIR_NAME);
+  const keys = cacheKeys(backend, headSha);
+  return {
+    cache: new FileVerdictCache(dir),
+    async restore() {
+      if (!cache.isFeatureAvailable()) return;
+      try {
+        const hit = await cache.restoreCache([dir], keys.key, [keys.prefix]);
+        core.info(hit ? `Verdict cache restored (${hit})` : 'No verdict cache yet');
+      } catch (error) {
+        core.warning(`Could not restore the verdict cache: ${String(error)}`);
+      }
+    },
+    async save() {
+      if (!cache.isFeatureAvailable()) return;
+      try {
+        await cache.saveCache([dir], keys.key);
+      } catch (error) {
+        core.warning(`Could not save the verdict cache: ${String(error)}`);
+      }
+    },
+  };
+}

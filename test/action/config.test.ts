@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { configFromInputs, parseGlobs } from '../../src/config.ts';
+
+const from = (inputs: Record<string, string>) => configFromInputs((name) => inputs[name] ?? '');
+
+describe('configFromInputs', () => {
+  it('applies the defaults of action.yml when inputs are empty', () => {
+    expect(from({})).toEqual({
+      backend: 'auto',
+      endpoint: undefined,
+      model: undefined,
+      apiKey: undefined,
+      prompt: 'pd-1',
+      concurrency: 8,
+      timeoutSeconds: undefined,
+      sarifFile: 'vulnreview.sarif',
+      failOnConfidence: undefined,
+      onError: 'fail',
+      maxComments: 30,
+      paths: [],
+      pathsIgnore: [],
+      maxFileBytes: 1024 * 1024,
+      category: 'vulnreview/',
+      cache: true,
+    });
+  });
+
+  it('reads every input', () => {
+    const c = from({
+      backend: 'endpoint',
+      endpoint: ' http://127.0.0.1:8000/v1 ',
+      'fail-on-confidence': '0.85',
+      'on-error': 'warn',
+      'max-comments': '0',
+      paths: 'src/**\n# comment\n\nlib/**',
+      'paths-ignore': 'vendor/**, third_party/**',
+      'max-file-size': '64',
+      cache: 'false',
+      timeout: '30',
+    });
+    expect(c).toMatchObject({
+      backend: 'endpoint',
+      endpoint: 'http://127.0.0.1:8000/v1',
+      failOnConfidence: 0.85,
+      onError: 'warn',
+      maxComments: 0,
+      paths: ['src/**', 'lib/**'],
+      pathsIgnore: ['vendor/**', 'third_party/**'],
+      maxFileBytes: 64 * 1024,
+      cache: false,
+      timeoutSeconds: 30,
+    });
+  });
+
+  it('names the input and what it accepts when a value is bad', () => {
+    expect(() => from({ 'fail-on-confidence': 'high' })).toThrow(
+      'invalid fail-on-confidence "high": expected a number from 0 to 1',
+    );
+    expect(() => from({ 'on-error': 'ignore' })).toThrow('invalid on-error "ignore": expected fail or warn');
+    expect(() => from({ backend: 'gpt' })).toThrow('invalid backend "gpt"');
+    expect(() => from({ concurrency: '0' })).toThrow('invalid concurrency "0"');
+    expect(() => from({ 'max-comments': '2.5' })).toThrow('invalid max-comments');
+    expect(() => from({ cache: 'yes' })).toThrow('invalid cache "yes": expected true or false');
+  });
+
+  it('splits globs on newlines and commas', () => {
+    expect(parseGlobs('a/**, b/*.c\n\n c ')).toEqual(['a/**', 'b/*.c', 'c']);
+  });
+});

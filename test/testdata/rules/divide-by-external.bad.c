@@ -1,0 +1,5 @@
+int share(int total)
+{
+    int parts = rand();
+    return total / parts;
+}

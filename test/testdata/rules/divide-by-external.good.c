@@ -1,0 +1,7 @@
+int share(int total)
+{
+    int parts = rand();
+    if (parts == 0)
+        return 0;
+    return total / parts;
+}

@@ -1,0 +1,7 @@
+void echo_line(FILE *in)
+{
+    char line[256];
+    if (fgets(line, sizeof(line), in) == NULL)
+        return;
+    printf(line);
+}

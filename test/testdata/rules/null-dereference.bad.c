@@ -1,0 +1,6 @@
+int first_value(void)
+{
+    int *values;
+    values = NULL;
+    return *values;
+}

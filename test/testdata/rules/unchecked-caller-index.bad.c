@@ -1,0 +1,4 @@
+static int lookup_rate(const struct codec *codec, int mode)
+{
+    return codec->rates[mode];
+}
