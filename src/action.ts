@@ -9,12 +9,19 @@ import { languageOf } from './extract/language.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
 import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
 import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
-import { listPullRequestFiles, type PrFile, toFileChanges } from './github/pr-files.ts';
+import {
+  LIST_FILES_CAP,
+  listPullRequestFiles,
+  type PrFile,
+  toFileChanges,
+  unlistedFiles,
+} from './github/pr-files.ts';
 import {
   applyReviewPlan,
   listExistingComments,
   listReviewBodies,
   type ReviewOutcome,
+  whoAmI,
 } from './github/reviews.ts';
 import type { Backend } from './model/backend.ts';
 import { createBackend } from './model/create.ts';
@@ -77,27 +84,35 @@ async function postReview(
   config: RunConfig,
   changes: FileChange[],
   result: PipelineResult,
+  unlisted: number,
 ): Promise<ReviewOutcome | undefined> {
   try {
+    const self = await whoAmI(octokit);
     const [existing, bodies] = await Promise.all([
       listExistingComments(octokit, pr),
-      listReviewBodies(octokit, pr),
+      listReviewBodies(octokit, pr, self),
     ]);
     const incompletePaths = new Set([
       ...result.skipped.filter((s) => s.reason !== 'ignored-path').map((s) => s.file),
       ...result.unclassified.map((u) => u.fn.file),
     ]);
+    // Past GitHub's file-listing cap, a comment on a file not listed is about code this run never saw.
+    if (unlisted > 0) {
+      const listed = new Set(changes.map((c) => c.path));
+      for (const c of existing) if (!listed.has(c.path)) incompletePaths.add(c.path);
+    }
     const plan = planReview({
       findings: result.findings,
       changes,
       existing,
       existingReviewBodies: bodies,
+      self,
       maxComments: config.maxComments,
       incompletePaths,
     });
     const { GITHUB_SERVER_URL, GITHUB_RUN_ID } = process.env;
     const outcome = await applyReviewPlan(octokit, pr, plan, {
-      unanalysed: unanalysedCount(result),
+      unanalysed: unanalysedCount(result) + unlisted,
       ...(GITHUB_RUN_ID
         ? {
             summaryUrl: `${GITHUB_SERVER_URL ?? 'https://github.com'}/${pr.owner}/${pr.repo}/actions/runs/${GITHUB_RUN_ID}`,
@@ -141,7 +156,7 @@ async function analyse(
 ): Promise<Analysed> {
   if (!changes.some((c) => c.status !== 'deleted' && languageOf(c.path) !== undefined)) {
     core.notice(
-      `vulnreview: this pull request changes ${changes.length} files, none of them C or C++: nothing to analyse.`,
+      `vulnreview: this pull request changes ${changes.length} ${changes.length === 1 ? 'file' : 'files'}, none of them C or C++: nothing to analyse.`,
     );
     return { result: emptyPipelineResult(changes) };
   }
@@ -211,23 +226,32 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
   const octokit = createGitHubClient({
     token,
     baseUrl: process.env.GITHUB_API_URL,
-    log: { debug: core.debug, info: core.debug, warn: core.warning, error: core.error },
+    // Octokit logs every refused request at error level, including those handled here (403 on a fork, 404
+    // for a deleted file, 422 moved to the body): as ::error:: annotations they would mark a passing run red.
+    // What really fails is thrown and reported where it is caught.
+    log: { debug: core.debug, info: core.debug, warn: core.warning, error: core.debug },
     ...overrides.github,
   });
   const files = await listPullRequestFiles(octokit, pr);
+  const unlisted = unlistedFiles(pr, files);
   const { changes, warnings } = toFileChanges(files);
   warnings.forEach((w) => {
     core.warning(w);
   });
+  const unlistedNote =
+    unlisted > 0
+      ? `this pull request changes ${pr.changedFiles} files and GitHub's API lists only the first ${LIST_FILES_CAP}: the other ${unlisted} were not analysed (run \`vulnreview scan\` on a checkout to cover them)`
+      : undefined;
+  if (unlistedNote) core.warning(`vulnreview: ${unlistedNote}`);
 
   const { result, backend, notice } = await analyse(config, apiKey, octokit, pr, files, changes);
   await writeSarif(config, result, backend);
   // Even with no findings (or no C/C++ left in the change) the review step runs: comments of ours from
   // an earlier push may now be outdated and have to go.
-  const review = await postReview(octokit, pr, config, changes, result);
+  const review = await postReview(octokit, pr, config, changes, result, unlisted);
   const gate = evaluateGate({
     findings: result.findings,
-    unanalysed: unanalysedCount(result),
+    unanalysed: unanalysedCount(result) + unlisted,
     failOnConfidence: config.failOnConfidence,
     onError: config.onError,
   });
@@ -242,6 +266,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
       blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
       failOnConfidence: config.failOnConfidence,
     });
+    if (unlistedNote) markdown += `\n> ${unlistedNote[0]!.toUpperCase()}${unlistedNote.slice(1)}.\n`;
     if (review?.readOnly)
       markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
     // Appended directly: core.summary remembers the first file it wrote to for the life of the process.
@@ -251,7 +276,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     findings: result.findings.length,
     high: gate.highConfidence,
     analysed: result.stats.analysed,
-    skipped: result.stats.skipped + result.stats.unclassified,
+    skipped: result.stats.skipped + result.stats.unclassified + unlisted,
     sarif: config.sarifFile,
   });
   gate.warnings.forEach((w) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rootReader } from '../src/commands/functions.ts';
+import { directoryReader } from '../src/git/worktree.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const testdata = (p: string) => fileURLToPath(new URL(`testdata/${p}`, import.meta.url));
@@ -29,17 +29,19 @@ const projectArgs = ['--diff', testdata('diff/project.diff'), '--root', testdata
 
 type Run = Awaited<ReturnType<typeof cli>>;
 // Child processes are slow to start (tsx); start them all at once and let the tests read the results.
-let runs: Record<'project' | 'filtered' | 'malformed' | 'missing' | 'noFile', Run>;
+let runs: Record<'project' | 'filtered' | 'malformed' | 'notDiff' | 'badRoot' | 'missing' | 'noFile', Run>;
 beforeAll(async () => {
   // The first run alone fills tsx's transform cache, so the parallel ones only read it.
   const project = await cli(projectArgs);
-  const [filtered, malformed, missing, noFile] = await Promise.all([
+  const [filtered, malformed, notDiff, badRoot, missing, noFile] = await Promise.all([
     cli([...projectArgs, '--paths-ignore', 'third_party', '--max-file-size', '2']),
     cli(['--diff', testdata('diff/malformed-short.diff'), '--root', repo]),
+    cli(['--diff', testdata('extract/project/src/util.c'), '--root', repo]),
+    cli(['--diff', testdata('diff/project.diff'), '--root', testdata('extract/no-such-dir')]),
     cli([]),
     cli(['--diff', testdata('diff/does-not-exist.diff')]),
   ]);
-  runs = { project, filtered, malformed, missing, noFile };
+  runs = { project, filtered, malformed, notDiff, badRoot, missing, noFile };
 }, 60_000);
 
 describe('vulnreview functions', () => {
@@ -86,6 +88,20 @@ describe('vulnreview functions', () => {
     );
   });
 
+  it('exits 2 when the --diff file is not a diff, instead of printing []', async () => {
+    const { code, stdout, stderr } = runs.notDiff;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/util\.c: diff line 1: no file header .* not a unified diff/);
+  });
+
+  it('exits 2 when --root is not a directory, instead of reading every file as missing', async () => {
+    const { code, stdout, stderr } = runs.badRoot;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/invalid --root ".*no-such-dir": expected a directory/);
+  });
+
   it('exits 2 on bad usage', async () => {
     const { missing, noFile } = runs;
     expect(missing.code).toBe(2);
@@ -95,7 +111,7 @@ describe('vulnreview functions', () => {
   });
 
   it('never reads outside --root, whatever paths the diff names', async () => {
-    const read = rootReader(testdata('extract/project'));
+    const read = directoryReader(testdata('extract/project'));
     expect(await read('src/util.c')).toBeInstanceOf(Uint8Array);
     expect(await read('../forms.c')).toBeUndefined();
     expect(await read('src/../../forms.c')).toBeUndefined();
@@ -111,7 +127,7 @@ describe('vulnreview functions', () => {
       await writeFile(join(dir, 'tree', 'real.c'), 'int x;');
       await symlink(join(dir, 'secret.txt'), join(dir, 'tree', 'evil.c'));
       await symlink('real.c', join(dir, 'tree', 'alias.c'));
-      const read = rootReader(join(dir, 'tree'));
+      const read = directoryReader(join(dir, 'tree'));
       expect(await read('evil.c')).toBeUndefined();
       expect(new TextDecoder().decode(await read('alias.c'))).toBe('int x;');
     } finally {

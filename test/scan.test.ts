@@ -137,7 +137,75 @@ describe('vulnreview scan on a git repository', () => {
   });
 });
 
+describe('vulnreview scan on unusual repositories and refs', () => {
+  it('scans every file of a repository that has no commits yet', async () => {
+    const fresh = join(work, 'fresh');
+    mkdirSync(fresh);
+    execFileSync('git', ['-C', fresh, 'init', '-q']);
+    writeFileSync(join(fresh, 'staged.c'), CHANGED);
+    execFileSync('git', ['-C', fresh, 'add', 'staged.c']);
+    writeFileSync(join(fresh, 'new.c'), UNTRACKED);
+    const r = await runScan({ repo: fresh, format: 'json' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('(no commits yet)');
+    const json = JSON.parse(r.stdout);
+    expect(json.findings.map((f: { name: string }) => f.name).sort()).toEqual(['make', 'remember']);
+    // An explicit base still has to exist.
+    await expect(runScan({ repo: fresh, base: 'HEAD' })).rejects.toThrow('invalid --base "HEAD"');
+  });
+
+  it('reads paths right whatever the user set diff.noprefix to', async () => {
+    const plain = join(work, 'noprefix');
+    mkdirSync(join(plain, 'b'), { recursive: true });
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-C', plain, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args]);
+    g('init', '-q');
+    g('config', 'diff.noprefix', 'true');
+    writeFileSync(join(plain, 'b', 'keep.c'), SAFE);
+    g('add', '-A');
+    g('commit', '-q', '-m', 'base');
+    writeFileSync(join(plain, 'b', 'new.c'), CHANGED);
+    g('add', '-A');
+    const r = await runScan({ repo: plain, format: 'json' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout).findings.map((f: { file: string }) => f.file)).toEqual(['b/new.c']);
+  });
+
+  it('never lets a ref act as a git option', async () => {
+    const target = join(work, 'injected');
+    await expect(runScan({ base: `--output=${target}` })).rejects.toThrow('invalid --base');
+    await expect(runScan({ base: 'HEAD', head: `--output=${target}` })).rejects.toThrow('invalid --head');
+    expect(() => readFileSync(target)).toThrow();
+  });
+});
+
 describe('vulnreview scan --diff', () => {
+  it('warns about a file whose macros defeat the parser, as functions does', async () => {
+    const root = join(work, 'macros');
+    mkdirSync(root);
+    const lines = ['#define BEGIN {', '#define END }', 'int f(int a) BEGIN', '  return a;', 'END'];
+    writeFileSync(join(root, 'm.c'), `${lines.join('\n')}\n`);
+    const patch = join(work, 'macros.diff');
+    writeFileSync(
+      patch,
+      `--- /dev/null\n+++ b/m.c\n@@ -0,0 +1,5 @@\n${lines.map((l) => `+${l}\n`).join('')}`,
+    );
+    const r = await runScan({ repo: undefined, diff: patch, root });
+    expect(r.stderr).toMatch(/warning: m\.c: \d+% of lines did not parse; some functions may be missing/);
+  });
+
+  it('refuses a --root that is not a directory', async () => {
+    await expect(
+      runScan({ repo: undefined, diff: 'examples/demo/change.patch', root: 'examples/demo/nope' }),
+    ).rejects.toThrow('invalid --root "');
+  });
+
+  it('names the patch file when it is not a diff at all', async () => {
+    await expect(
+      runScan({ repo: undefined, diff: 'examples/demo/project/src/greet.c', root: 'examples/demo/project' }),
+    ).rejects.toThrow(/examples\/demo\/project\/src\/greet\.c: diff line 1: .*not a unified diff/);
+  });
+
   it('analyses the demo patch against its project directory with no git', async () => {
     const r = await runScan({
       repo: undefined,

@@ -1,4 +1,6 @@
 // `vulnreview dataset`: fine-tuning JSONL from a labelled data set. Wiring only: see src/eval/finetune-set.ts.
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../config.ts';
 import { openDataset } from '../eval/dataset.ts';
@@ -21,6 +23,27 @@ function number(value: string, flag: string, ok: (n: number) => boolean, expecte
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InputError(flag, value, expected);
   return n;
+}
+
+/** The file a path names, links followed where it exists, so two spellings of one file compare equal. */
+function fileIdentity(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/** Refuses outputs that would overwrite the input or each other (the input is truncated before it is read). */
+function checkDistinct(input: string, out: string, validationOut: string): void {
+  const source = fileIdentity(input);
+  if (fileIdentity(out) === source) throw new InputError('--out', out, 'a file other than --input');
+  if (fileIdentity(validationOut) === source) {
+    throw new InputError('--validation-out', validationOut, 'a file other than --input');
+  }
+  if (fileIdentity(validationOut) === fileIdentity(out)) {
+    throw new InputError('--validation-out', validationOut, 'a file other than --out');
+  }
 }
 
 /** `train.jsonl` → `train.validation.jsonl`. */
@@ -67,9 +90,10 @@ export function registerDatasetCommand(program: Command): void {
         'a whole number ≥ 0',
       );
       const seed = number(flags.seed, '--seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+      const validationOut = flags.validationOut ?? validationPathFor(flags.out);
+      checkDistinct(flags.input, flags.out, validationOut);
       const prompt = loadPrompt(flags.prompt);
       const source = await openDataset(flags.input);
-      const validationOut = flags.validationOut ?? validationPathFor(flags.out);
       const summary = await buildFineTuneSet({
         source,
         prompt,

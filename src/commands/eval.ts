@@ -71,6 +71,28 @@ export function registerEvalCommand(program: Command): void {
     });
 }
 
+/**
+ * Says on stderr how many samples got no verdict, which the tables leave out. Exit 3 (analysis
+ * incomplete) when none got one: empty tables must not pass for a result.
+ */
+function reportUnanalysed(
+  notAnalysed: Record<string, number>,
+  analysed: number,
+  firstError: string | undefined,
+): number {
+  const entries = Object.entries(notAnalysed).filter(([, n]) => n > 0);
+  const missing = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (missing === 0) return 0;
+  const why = entries.map(([reason, n]) => `${n} ${reason}`).join(', ');
+  console.error(
+    `vulnreview: ${missing} of ${missing + analysed} functions were not analysed (${why}); the figures leave them out` +
+      (firstError ? `. First error: ${firstError}` : ''),
+  );
+  if (analysed > 0) return 0;
+  console.error('vulnreview: failed: no function was analysed, so there are no figures');
+  return 3;
+}
+
 async function runEvalCommand(flags: EvalFlags): Promise<number> {
   const sample = flags.sample === undefined ? undefined : wholeNumber(flags.sample, '--sample', 1);
   const seed = wholeNumber(flags.seed, '--seed', 0);
@@ -99,6 +121,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   let progress: ReturnType<typeof createProgress> | undefined;
+  let firstError: string | undefined;
   try {
     const report = await runEval({
       source,
@@ -110,17 +133,27 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
       prompt: backend.name === 'rules' ? 'none (rules)' : flags.prompt,
       signal: interrupt.signal,
       onLoaded: (count) => {
+        if (sample !== undefined && sample > count) {
+          console.error(
+            `--sample ${sample} is more than the data set holds: every one of its ${count} rows is used.`,
+          );
+        }
         console.error(`Evaluating ${count} functions with ${backend.name} (${backend.model})…`);
         progress = createProgress(count);
       },
-      onResult: () => progress?.tick(),
+      onResult: (_, outcome) => {
+        if ('skipped' in outcome && outcome.skipped.reason === 'backend-error')
+          firstError ??= outcome.skipped.detail;
+        progress?.tick();
+      },
       judge: (inputs, hooks) => analyseAll(inputs, backend, { concurrency, cache, ...hooks }),
     });
     progress?.stop();
     const written = await writeEvalReport(report, flags.out);
     console.log(renderTables(report));
     console.error(`\nWrote ${written.join(', ')}`);
-    return report.run.partial ? 130 : 0;
+    if (report.run.partial) return 130;
+    return reportUnanalysed(report.run.notAnalysed, report.metrics.detection.analysed, firstError);
   } finally {
     progress?.stop();
     process.off('SIGINT', onSigint);

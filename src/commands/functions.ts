@@ -1,9 +1,11 @@
 // `vulnreview functions --diff FILE [--root DIR]`: the changed functions of a diff, as JSON on stdout.
-import { readFile, realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { InputError } from '../config.ts';
 import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
 import { DEFAULT_MAX_FILE_BYTES, findChangedFunctions } from '../extract/index.ts';
+import { fileWarnings } from '../extract/warnings.ts';
+import { directoryReader, isDirectory } from '../git/worktree.ts';
 
 interface FunctionsOptions {
   diff: string;
@@ -24,31 +26,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, ...value.split(/[\n,]/).filter((v) => v.trim() !== '')];
 }
 
-function inside(base: string, full: string): boolean {
-  const rel = relative(base, full);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
-
-/**
- * Reads new-side files below `root`, refusing anything that leads out of it: the diff and the tree are
- * untrusted input, so neither `+++ b/../../etc/passwd` nor a committed symlink `x.c -> ~/.ssh/id_rsa`
- * may make us read (and send to a model) a file outside the tree.
- */
-export function rootReader(root: string): (path: string) => Promise<Uint8Array | undefined> {
-  const base = resolve(root);
-  const realBase = realpath(base).catch(() => base);
-  return async (path) => {
-    const full = resolve(base, path);
-    if (!inside(base, full)) return undefined;
-    try {
-      if (!inside(await realBase, await realpath(full))) return undefined;
-      return await readFile(full);
-    } catch {
-      return undefined;
-    }
-  };
-}
-
 async function run(options: FunctionsOptions): Promise<void> {
   let text: string;
   try {
@@ -63,21 +40,17 @@ async function run(options: FunctionsOptions): Promise<void> {
     if (error instanceof DiffParseError) throw new Error(`${options.diff}: ${error.message}`);
     throw error;
   }
-  const result = await findChangedFunctions(changes, rootReader(options.root), {
+  if (!(await isDirectory(options.root))) {
+    throw new InputError('--root', options.root, 'a directory holding the new-side files');
+  }
+  const result = await findChangedFunctions(changes, directoryReader(options.root), {
     maxFileBytes:
       options.maxFileSize === undefined ? DEFAULT_MAX_FILE_BYTES : Math.round(options.maxFileSize * 1024),
     paths: options.paths,
     pathsIgnore: options.pathsIgnore,
   });
   for (const s of result.skipped) console.error(`warning: skipped ${s.file} (${s.reason}): ${s.detail}`);
-  for (const f of result.files) {
-    if (f.lossyDecode) console.error(`warning: ${f.path} is not valid UTF-8; read as latin1`);
-    if (f.errorRatio > 0.1) {
-      console.error(
-        `warning: ${f.path}: ${Math.round(f.errorRatio * 100)}% of lines did not parse; some functions may be missing`,
-      );
-    }
-  }
+  for (const w of fileWarnings(result.files)) console.error(`warning: ${w}`);
   const out = result.functions.map(({ file, name, start, end, lang, source }) => ({
     file,
     name,

@@ -13,10 +13,19 @@ import {
   parseOnError,
   parsePositiveInt,
 } from '../config.ts';
-import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
+import { DiffParseError, parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
 import { createProgress, type Progress } from '../eval/progress.ts';
-import { diffText, repoRoot, resolveRevision, showFile, untrackedFiles } from '../git/local.ts';
-import { directoryReader, type FileReader } from '../git/worktree.ts';
+import { fileWarnings } from '../extract/warnings.ts';
+import {
+  diffText,
+  emptyTree,
+  hasNoCommits,
+  repoRoot,
+  resolveRevision,
+  showFile,
+  untrackedFiles,
+} from '../git/local.ts';
+import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
 import { runPipeline, unanalysedCount } from '../pipeline.ts';
@@ -80,17 +89,35 @@ interface Change {
 }
 
 async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
+  if (!(await isDirectory(root))) {
+    throw new InputError('--root', root, 'a directory holding the new-side files');
+  }
   let text: string;
   try {
     text = await readFile(diffFile, 'utf8');
   } catch (error) {
     throw new InputError('--diff', diffFile, `a readable patch file (${(error as Error).message})`);
   }
+  let changes: FileChange[];
+  try {
+    changes = parseUnifiedDiff(text);
+  } catch (error) {
+    // Name the patch file: the parser only knows lines and the files inside the diff.
+    if (error instanceof DiffParseError) throw new Error(`${diffFile}: ${error.message}`);
+    throw error;
+  }
   return {
-    changes: parseUnifiedDiff(text),
+    changes,
     readFile: directoryReader(root),
     label: `${diffFile} against ${root}`,
   };
+}
+
+/** Untracked, not ignored files join the change as wholly added. */
+async function addUntracked(root: string, changes: FileChange[]): Promise<void> {
+  const known = new Set(changes.map((c) => c.path));
+  for (const path of await untrackedFiles(root))
+    if (!known.has(path)) changes.push(wholeFileChange(path, 'added'));
 }
 
 /**
@@ -98,7 +125,7 @@ async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
  * as wholly added — so a new file is scanned without having to `git add` it. A head revision: `git diff
  * BASE HEAD` with files read by `git show`, so the working tree does not matter.
  */
-async function fromGit(repo: string, base: string, head: string | undefined): Promise<Change> {
+async function fromGit(repo: string, baseRef: string | undefined, head: string | undefined): Promise<Change> {
   const root = await repoRoot(repo).catch((error: Error) => {
     throw new InputError(
       '--repo',
@@ -106,14 +133,19 @@ async function fromGit(repo: string, base: string, head: string | undefined): Pr
       `a git repository, or use --diff FILE for a patch (${error.message})`,
     );
   });
+  // Before the first commit there is no HEAD: the working tree is then all new, so compare with nothing.
+  if (baseRef === undefined && head === undefined && (await hasNoCommits(root))) {
+    const changes = parseUnifiedDiff(await diffText(root, await emptyTree(root)));
+    await addUntracked(root, changes);
+    return { changes, readFile: directoryReader(root), label: `working tree of ${root} (no commits yet)` };
+  }
+  const base = baseRef ?? 'HEAD';
   const baseSha = await resolveRevision(root, base).catch(() => {
     throw new InputError('--base', base, `a revision that exists in ${root}`);
   });
   if (head === undefined) {
     const changes = parseUnifiedDiff(await diffText(root, baseSha));
-    const known = new Set(changes.map((c) => c.path));
-    for (const path of await untrackedFiles(root))
-      if (!known.has(path)) changes.push(wholeFileChange(path, 'added'));
+    await addUntracked(root, changes);
     return { changes, readFile: directoryReader(root), label: `working tree of ${root} against ${base}` };
   }
   const headSha = await resolveRevision(root, head).catch(() => {
@@ -130,7 +162,7 @@ async function fromGit(repo: string, base: string, head: string | undefined): Pr
 export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   const change = options.diff
     ? await fromPatchFile(options.diff, resolve(options.root ?? '.'))
-    : await fromGit(resolve(options.repo ?? '.'), options.base ?? 'HEAD', options.head);
+    : await fromGit(resolve(options.repo ?? '.'), options.base, options.head);
 
   const { backend, notice } = await createBackend({
     backend: options.backend,
@@ -183,6 +215,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     failOnConfidence: options.failOnConfidence,
     onError: options.onError,
   });
+  for (const w of fileWarnings(result.files)) io.stderr(`vulnreview: warning: ${w}\n`);
   for (const w of gate.warnings) io.stderr(`vulnreview: warning: ${w}\n`);
   for (const f of gate.failures) io.stderr(`vulnreview: failed: ${f}\n`);
   return gate.exitCode;

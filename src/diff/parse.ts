@@ -11,7 +11,15 @@ export { DiffParseError } from './scan.ts';
  * Throws DiffParseError, naming the file and the 1-based diff line, for malformed input.
  */
 export function parseUnifiedDiff(text: string): FileChange[] {
-  return scanDiff(text).map(toFileChange);
+  const sections = scanDiff(text);
+  // A C file, a log or random bytes given where a patch was expected must not read as "nothing changed".
+  if (sections.length === 0 && text.trim() !== '') {
+    throw new DiffParseError(
+      'no file header (`diff --git`, or `---` and `+++`) anywhere: this is not a unified diff',
+      1,
+    );
+  }
+  return sections.map(toFileChange);
 }
 
 /**

@@ -52,6 +52,37 @@ function nothingToRead(change: FileChange): boolean {
   return !change.wholeFile && change.addedLines.length === 0 && change.deletionPoints.length === 0;
 }
 
+/**
+ * A patch series (`git format-patch --stdout`, patches concatenated) can touch one file in several
+ * sections. Only the final file can be read, and the later sections' line numbers and old sides describe
+ * intermediate states, so they cannot be matched against it: such a file counts as wholly changed (every
+ * function is analysed, nothing missed), and only its first section's old side — the true base — may
+ * mark a function as moved. Without this the file's functions would also be listed once per section.
+ */
+function combineRepeatedFiles(changes: readonly FileChange[]): FileChange[] {
+  const out: FileChange[] = [];
+  const at = new Map<string, number>();
+  for (const change of changes) {
+    const index = change.status === 'deleted' ? undefined : at.get(change.path);
+    if (index === undefined) {
+      if (change.status !== 'deleted') at.set(change.path, out.length);
+      out.push(change);
+      continue;
+    }
+    const first = out[index]!;
+    out[index] = {
+      ...change,
+      wholeFile: true,
+      addedLines: [],
+      deletionPoints: [],
+      hunks: [],
+      ...(first.oldHunks ? { oldHunks: first.oldHunks } : {}),
+    };
+    if (!first.oldHunks) delete out[index].oldHunks;
+  }
+  return out;
+}
+
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
@@ -62,10 +93,11 @@ function formatBytes(bytes: number): string {
  * C/C++ files are listed in `skipped`; none is dropped silently.
  */
 export async function findChangedFunctions(
-  changes: FileChange[],
+  allChanges: FileChange[],
   readFile: (path: string) => Promise<Uint8Array | undefined>,
   options: ExtractOptions = {},
 ): Promise<ExtractionResult> {
+  const changes = combineRepeatedFiles(allChanges);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const included = makePathFilter(options.paths ?? [], options.pathsIgnore ?? []);
   const oldText = new OldText(changes.flatMap((c) => c.oldHunks ?? []));

@@ -45,6 +45,24 @@ export async function resolveRevision(repo: string, rev: string): Promise<string
     .trim();
 }
 
+/** True when HEAD names no commit yet: a fresh `git init` before its first commit. */
+export async function hasNoCommits(repo: string): Promise<boolean> {
+  try {
+    await git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD']);
+    return false;
+  } catch (error) {
+    if (!(error instanceof GitError)) throw error;
+    // An unborn branch: HEAD points at a branch ref that does not exist yet.
+    const branch = await git(repo, ['symbolic-ref', '--quiet', 'HEAD']).catch(() => undefined);
+    return branch !== undefined;
+  }
+}
+
+/** The empty tree's id in this repository's hash (SHA-1 or SHA-256): the base of a repository's first commit. */
+export async function emptyTree(repo: string): Promise<string> {
+  return (await git(repo, ['hash-object', '-t', 'tree', '/dev/null'])).toString('utf8').trim();
+}
+
 /** `git diff base [head]`: head undefined compares against the working tree (tracked files). */
 export async function diffText(repo: string, base: string, head?: string): Promise<string> {
   const args = [
@@ -54,6 +72,9 @@ export async function diffText(repo: string, base: string, head?: string): Promi
     '--no-textconv',
     '--find-renames',
     '--unified=3',
+    // The parser strips `a/` and `b/`: a user's diff.noprefix or diff.mnemonicPrefix must not change them.
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
     base,
   ];
   if (head) args.push(head);

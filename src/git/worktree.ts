@@ -1,5 +1,5 @@
 // Reading files from a directory on disk (a checkout or a working tree), confined to that directory.
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 export type FileReader = (path: string) => Promise<Uint8Array | undefined>;
@@ -27,4 +27,12 @@ export function directoryReader(root: string): FileReader {
       return undefined;
     }
   };
+}
+
+/** True when `path` is an existing directory: a mistyped --root must fail, not read every file as missing. */
+export async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }

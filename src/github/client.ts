@@ -38,6 +38,11 @@ const UNPACED = {
   }),
 };
 
+/** The HTTP status of an Octokit RequestError, or undefined for anything else (a dropped connection). */
+export function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
+}
+
 function isIdempotent(method: string | undefined): boolean {
   return IDEMPOTENT.has((method ?? 'GET').toUpperCase());
 }

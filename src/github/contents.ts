@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FileReader } from '../git/worktree.ts';
-import type { GitHubClient } from './client.ts';
+import { type GitHubClient, statusOf } from './client.ts';
 import type { PullRequestRef } from './event.ts';
 
 export type { FileReader } from '../git/worktree.ts';
@@ -51,10 +51,6 @@ function toBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { FileChange, FileStatus } from '../types.ts';
 import type { GitHubClient } from './client.ts';
 import type { PullRequestRef } from './event.ts';
 
-/** `pulls.listFiles` returns at most this many files; beyond it the compare API is used. */
+/** `pulls.listFiles` returns at most this many files. */
 export const LIST_FILES_CAP = 3000;
 
 /** The fields of a PR file (or compare file) this adapter uses. */
@@ -17,34 +17,23 @@ export interface PrFile {
   sha?: string | null;
 }
 
-/** Every file of the pull request, via the compare API when the PR is over the files endpoint's cap. */
+/** Every file of the pull request that GitHub lists (at most LIST_FILES_CAP; see `unlistedFiles`). */
 export async function listPullRequestFiles(octokit: GitHubClient, pr: PullRequestRef): Promise<PrFile[]> {
-  const files = (await octokit.paginate(octokit.rest.pulls.listFiles, {
+  return (await octokit.paginate(octokit.rest.pulls.listFiles, {
     owner: pr.owner,
     repo: pr.repo,
     pull_number: pr.number,
     per_page: 100,
   })) as PrFile[];
-  if (files.length < LIST_FILES_CAP && (pr.changedFiles ?? 0) <= files.length) return files;
-  return listComparedFiles(octokit, pr);
 }
 
-async function listComparedFiles(octokit: GitHubClient, pr: PullRequestRef): Promise<PrFile[]> {
-  const all: PrFile[] = [];
-  const perPage = 100;
-  // The compare endpoint pages its `files`, not its body, so octokit.paginate does not apply.
-  for (let page = 1; ; page++) {
-    const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
-      owner: pr.owner,
-      repo: pr.repo,
-      basehead: `${pr.baseSha}...${pr.headSha}`,
-      per_page: perPage,
-      page,
-    });
-    const files = (data.files ?? []) as PrFile[];
-    all.push(...files);
-    if (files.length < perPage) return all;
-  }
+/**
+ * Files the pull request changes that GitHub will not list: `pulls.listFiles` stops at 3000, and the
+ * compare API is no way round it (it lists at most 300 files, on its first page only). They cannot be
+ * analysed, so the caller counts them as unanalysed rather than letting them pass unseen.
+ */
+export function unlistedFiles(pr: PullRequestRef, listed: readonly PrFile[]): number {
+  return Math.max(0, (pr.changedFiles ?? 0) - listed.length);
 }
 
 function statusOf(file: PrFile): FileStatus {

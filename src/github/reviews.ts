@@ -1,7 +1,15 @@
 // Carries out a ReviewPlan on the pull request: one review per run, file-level comments, and the
 // removal of our comments whose finding went away.
-import { type ExistingComment, fixedReplyBody, type ReviewPlan, reviewBody } from '../report/review.ts';
-import type { GitHubClient } from './client.ts';
+import {
+  type Author,
+  type ExistingComment,
+  fixedReplyBody,
+  isOwnAuthor,
+  type ReviewPlan,
+  reviewBody,
+  type Self,
+} from '../report/review.ts';
+import { type GitHubClient, statusOf } from './client.ts';
 import type { PullRequestRef } from './event.ts';
 
 export async function listExistingComments(
@@ -19,17 +27,49 @@ export async function listExistingComments(
     path: c.path,
     body: c.body ?? '',
     ...(c.in_reply_to_id ? { inReplyToId: c.in_reply_to_id } : {}),
+    ...authorOf(c.user),
   }));
 }
 
-export async function listReviewBodies(octokit: GitHubClient, pr: PullRequestRef): Promise<string[]> {
+function authorOf(user: { login?: string; type?: string } | null | undefined): { author?: Author } {
+  return user?.login ? { author: { login: user.login, ...(user.type ? { type: user.type } : {}) } } : {};
+}
+
+/**
+ * Bodies of the reviews our own account posted (a review anyone else wrote never counts as ours); `self`
+ * as `whoAmI` answers, by default any GitHub App bot (GITHUB_TOKEN).
+ */
+export async function listReviewBodies(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+  self: Self = { anyBot: true },
+): Promise<string[]> {
   const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, {
     owner: pr.owner,
     repo: pr.repo,
     pull_number: pr.number,
     per_page: 100,
   });
-  return reviews.map((r) => r.body ?? '').filter((b) => b.includes('vulnreview'));
+  return reviews
+    .filter((r) => isOwnAuthor(self, authorOf(r.user).author))
+    .map((r) => r.body ?? '')
+    .filter((b) => b.includes('vulnreview'));
+}
+
+/**
+ * The account the token posts as. GET /user answers for a personal token; an installation token
+ * (GITHUB_TOKEN, a GitHub App) gets 403 "Resource not accessible by integration" there, and then our
+ * comments are recognised as a bot's (see Self).
+ */
+export async function whoAmI(octokit: GitHubClient): Promise<Self> {
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return data.type === 'Bot' ? { anyBot: true } : { login: data.login };
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 401 || status === 403 || status === 404) return { anyBot: true };
+    throw error;
+  }
 }
 
 export interface ReviewOutcome {
@@ -42,10 +82,6 @@ export interface ReviewOutcome {
   /** The token could not write (fork PR, read-only token): nothing was posted. */
   readOnly: boolean;
   reviewPosted: boolean;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
 }
 
 /** 403 means "may not write" unless it is a rate limit (those also answer 403). */

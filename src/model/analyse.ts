@@ -19,6 +19,13 @@ export interface AnalyseOptions {
   signal?: AbortSignal;
   /** Called as each input gets its outcome (for progress bars); order of calls is completion order. */
   onResult?: (index: number, outcome: AnalyseOutcome) => void;
+  /**
+   * Stop asking once this many functions in a row failed with a backend error and none succeeded in
+   * between (each failure has already been retried by the backend): a down, hanging or misconfigured
+   * endpoint would otherwise cost every remaining function its full retries. Default: the concurrency,
+   * at least 3. The functions not asked are reported as backend-error skips.
+   */
+  maxConsecutiveFailures?: number;
   /** A cache read or write failed (the run goes on without it); default: ignored. */
   onCacheError?: (error: Error) => void;
 }
@@ -52,14 +59,29 @@ export async function analyseAll(
   // One relay listener per question in flight (see `ask`), plus the budget race: not a leak.
   setMaxListeners(concurrency + 10, stop.signal);
   let stopCause = '';
-  const halt = (cause: string) => {
+  let stopReason: SkipReason = 'budget-exhausted';
+  const halt = (cause: string, reason: SkipReason = 'budget-exhausted') => {
     if (stop.signal.aborted) return;
     stopCause = cause;
+    stopReason = reason;
     stop.abort(new Error(cause));
   };
   /** Why a function got no verdict after a stop, whether it was waiting or being asked. */
-  const stopDetail = (inFlight: boolean) =>
-    `${stopCause} ${inFlight ? 'while it was being analysed' : 'before its turn'}`;
+  const stopSkip = (inFlight: boolean) =>
+    skipped(stopReason, `${stopCause} ${inFlight ? 'while it was being analysed' : 'before its turn'}`);
+  const maxFailures = options.maxConsecutiveFailures ?? Math.max(3, concurrency);
+  let failuresInARow = 0;
+  /** Counts backend errors since the last verdict and stops the run when there are too many. */
+  const noteOutcome = (outcome: AnalyseOutcome) => {
+    if ('verdict' in outcome) failuresInARow = 0;
+    else if (outcome.skipped.reason === 'backend-error' && ++failuresInARow >= maxFailures) {
+      halt(
+        `the model failed for ${failuresInARow} functions in a row (last: ${outcome.skipped.detail}), so the run stopped`,
+        'backend-error',
+      );
+    }
+    return outcome;
+  };
   const onCallerAbort = () => halt('the analysis was cancelled');
   if (signal?.aborted) onCallerAbort();
   signal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -85,20 +107,18 @@ export async function analyseAll(
 
   /** Asks the backend; runs inside the pool, so it holds one of the `concurrency` slots. */
   async function ask(fn: FunctionInput): Promise<AnalyseOutcome> {
-    if (stop.signal.aborted) return skipped('budget-exhausted', stopDetail(false));
+    if (stop.signal.aborted) return stopSkip(false);
     // Each question gets its own signal, relayed from the shared one: the HTTP client adds a listener per
     // request, and those must go away with the question rather than pile up on one long-lived signal.
     const question = new AbortController();
     const relay = () => question.abort(stop.signal.reason);
     stop.signal.addEventListener('abort', relay, { once: true });
     try {
-      return { verdict: await Promise.race([backend.analyse(fn, question.signal), stopped]) };
+      return noteOutcome({ verdict: await Promise.race([backend.analyse(fn, question.signal), stopped]) });
     } catch (error) {
-      if (stop.signal.aborted) {
-        return skipped('budget-exhausted', stopDetail(true));
-      }
+      if (stop.signal.aborted) return stopSkip(true);
       if (error instanceof TooLongError) return skipped('too-long', error.message);
-      return skipped('backend-error', error instanceof Error ? error.message : String(error));
+      return noteOutcome(skipped('backend-error', error instanceof Error ? error.message : String(error)));
     } finally {
       stop.signal.removeEventListener('abort', relay);
     }

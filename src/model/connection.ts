@@ -67,8 +67,14 @@ export async function discoverModel(
     }
     if (response.status < 200 || response.status >= 300)
       throw new Error(scrub(describeStatus(response).message));
-    const parsed = JSON.parse(response.body) as { data?: Array<{ id?: unknown }> };
-    const id = parsed.data?.[0]?.id;
+    let parsed: { data?: Array<{ id?: unknown }> };
+    try {
+      parsed = JSON.parse(response.body);
+    } catch (error) {
+      // JSON.parse quotes the start of the body, which a server may have filled with our own headers.
+      throw new Error(scrub(`the model list is not JSON (${(error as Error).message})`));
+    }
+    const id = parsed?.data?.[0]?.id;
     return typeof id === 'string' && id ? id : undefined;
   } finally {
     http.close();

@@ -175,7 +175,15 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
   const base = (messages: ChatMessage[]) => ({ model: options.model, messages, temperature: 0 });
 
   const verdict = (fields: Pick<Verdict, 'vulnerable' | 'confidence' | 'rawAnswer' | 'cwe'>): Verdict => {
-    const v: Verdict = { ...fields, backend: 'endpoint', model: options.model, promptHash: hash };
+    // The answer is server text that ends up in stdout, SARIF and the cache: a server (or a prompt-injected
+    // model) that repeats the request's headers must not get the key into any of them.
+    const v: Verdict = {
+      ...fields,
+      rawAnswer: scrub(fields.rawAnswer),
+      backend: 'endpoint',
+      model: options.model,
+      promptHash: hash,
+    };
     if (v.cwe === undefined) delete v.cwe;
     return v;
   };

@@ -43,3 +43,19 @@ export function verdictFileLine(finding: Finding): number | undefined {
   const fileLine = finding.fn.start + line - 1;
   return fileLine <= finding.fn.end ? fileLine : undefined;
 }
+
+/**
+ * A repository path as a relative URI reference (SARIF `artifactLocation.uri`, blob links): each segment
+ * percent-encoded, so a space, `#` or `%` in a file name cannot end or corrupt the URI.
+ */
+export function pathToUri(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * A confidence as shown to people, to two decimals, rounded down: a finding at 0.8999 reads 0.89, so a
+ * displayed value never suggests it reached a `fail-on-confidence: 0.9` gate that it did not trip.
+ */
+export function formatConfidence(confidence: number): string {
+  return (Math.floor(confidence * 100 + 1e-9) / 100).toFixed(2);
+}

@@ -2,7 +2,10 @@
 // for one run given the comments already there. Pure: the GitHub adapter carries the plan out.
 import type { FileChange, Finding, HunkRange } from '../types.ts';
 import { weaknessFor } from './cwe.ts';
-import { verdictFileLine } from './findings.ts';
+import { formatConfidence, verdictFileLine } from './findings.ts';
+import { escapeMarkdown, sanitize } from './markdown.ts';
+
+export { sanitize } from './markdown.ts';
 
 const MARKER = /<!-- vulnreview:fp=([0-9a-f]{8,64}) -->/g;
 const FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
@@ -25,6 +28,25 @@ export function fingerprintsIn(body: string | null | undefined): string[] {
   ];
 }
 
+/** Who wrote a comment or review, as GitHub lists it (`user.login`, `user.type`). */
+export interface Author {
+  login: string;
+  type?: string;
+}
+
+/**
+ * The account this run posts as. A personal token can tell its login (GET /user); an installation token
+ * (GITHUB_TOKEN, a GitHub App) cannot, and then any GitHub App bot account counts: a person can never be
+ * one, so a user who pastes our marker into their own comment never makes it ours.
+ */
+export type Self = { login: string } | { anyBot: true };
+
+export function isOwnAuthor(self: Self, author: Author | undefined): boolean {
+  if (!author) return false;
+  if ('login' in self) return author.login === self.login;
+  return author.type === 'Bot' && author.login.endsWith('[bot]');
+}
+
 /** A review comment already on the pull request, as the adapter lists it. */
 export interface ExistingComment {
   id: number;
@@ -32,6 +54,8 @@ export interface ExistingComment {
   body: string;
   /** Set on replies: the comment this one answers. */
   inReplyToId?: number;
+  /** Absent when GitHub lists no user (a deleted account): then it is nobody's we may touch. */
+  author?: Author;
 }
 
 export type Placement =
@@ -64,18 +88,8 @@ export interface ReviewPlan {
   markFixed: ExistingComment[];
 }
 
-/** Strips what could forge our markers or break out of markdown code spans; model text is untrusted. */
-export function sanitize(text: string, max = 300): string {
-  const clean = text
-    .replace(/<!--|-->/g, '')
-    .replace(/`/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
-}
-
 function whyOf(f: Finding): string {
-  if (f.verdict.reason) return sanitize(f.verdict.reason);
+  if (f.verdict.reason) return escapeMarkdown(f.verdict.reason);
   return `The ${f.verdict.backend === 'endpoint' ? 'model' : 'rules backend'} judged this function vulnerable (answer: \`${sanitize(f.verdict.rawAnswer, 80)}\`).`;
 }
 
@@ -89,7 +103,7 @@ function classOf(f: Finding): string {
 /** The inline or file-level comment for one finding, ending in the hidden fingerprint marker. */
 export function commentBody(f: Finding): string {
   return [
-    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${f.verdict.confidence.toFixed(2)}**`,
+    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     '',
     whyOf(f),
     '',
@@ -145,8 +159,10 @@ export interface PlanInput {
   changes: readonly FileChange[];
   /** Review comments already on the pull request (all authors). */
   existing: readonly ExistingComment[];
-  /** Bodies of reviews already on the pull request: findings listed there count as posted. */
+  /** Bodies of our own earlier reviews (the adapter filters by author): findings listed there count as posted. */
   existingReviewBodies?: readonly string[];
+  /** The account posting; only its comments count as posted and may be deleted. Default: any bot. */
+  self?: Self;
   /** Inline plus file-level comments per run at most. */
   maxComments: number;
   /** Files where some function went unanalysed this run: our comments there are kept, not judged fixed. */
@@ -157,13 +173,16 @@ export function planReview(input: PlanInput): ReviewPlan {
   const changeByPath = new Map(input.changes.map((c) => [c.path, c]));
   const posted = new Set<string>();
   const ours: Array<{ comment: ExistingComment; fingerprint: string }> = [];
+  const self = input.self ?? { anyBot: true };
   for (const c of input.existing) {
+    // Only our own account's comments count: anyone can paste a marker into a comment of theirs, which
+    // must neither hide a finding (as "already posted") nor get their comment deleted.
+    if (!isOwnAuthor(self, c.author)) continue;
     const fps = fingerprintsIn(c.body);
     fps.forEach((fp) => {
       posted.add(fp);
     });
-    // Ours: a top-level comment in our own shape. Someone else's comment that merely quotes a marker is
-    // never a candidate for deletion (the token could not delete it anyway).
+    // Ours: a top-level comment in our own shape, by our account.
     if (fps[0] && c.inReplyToId === undefined && c.body.startsWith(COMMENT_PREFIX)) {
       ours.push({ comment: c, fingerprint: fps[0] });
     }
@@ -214,7 +233,8 @@ export function planReview(input: PlanInput): ReviewPlan {
     if (current.has(fingerprint) || input.incompletePaths?.has(comment.path)) continue;
     const replies = repliesTo.get(comment.id) ?? [];
     if (replies.length === 0) plan.remove.push(comment);
-    else if (!replies.some((r) => FIXED_MARKER.test(r.body))) plan.markFixed.push(comment);
+    else if (!replies.some((r) => FIXED_MARKER.test(r.body) && isOwnAuthor(self, r.author)))
+      plan.markFixed.push(comment);
   }
   return plan;
 }
@@ -227,7 +247,7 @@ export function hasNewFindings(plan: ReviewPlan): boolean {
 /** One finding as a line of the review body, with its marker so a re-run does not list it again. */
 export function bodyLine(f: Finding): string {
   const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : '';
-  return `- \`${f.fn.file}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${f.verdict.confidence.toFixed(2)}) ${markerFor(f.fingerprint)}`;
+  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint)}`;
 }
 
 /** The review's body: a count, then every new finding that is not an inline or file-level comment. */

@@ -3,7 +3,7 @@
 import type { BackendName, ChangedFunction, Finding, Skipped, Verdict } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { ALL_WEAKNESSES, type WeaknessInfo, weaknessFor } from './cwe.ts';
-import { verdictFileLine } from './findings.ts';
+import { formatConfidence, pathToUri, verdictFileLine } from './findings.ts';
 
 /**
  * GitHub stores at most 5,000 results per run (25,000 accepted) and rejects files over 10 MB gzipped.
@@ -67,7 +67,7 @@ export function findingMessage(f: Finding): string {
   const where = f.verdict.cwe ? `${w.title} (${f.verdict.cwe})` : w.title;
   const reason = f.verdict.reason ? ` ${f.verdict.reason}` : '';
   return truncate(
-    `${where} in function \`${f.fn.name}\`, confidence ${f.verdict.confidence.toFixed(2)} (${f.verdict.backend}, ${f.verdict.model}).${reason}`,
+    `${where} in function \`${f.fn.name}\`, confidence ${formatConfidence(f.verdict.confidence)} (${f.verdict.backend}, ${f.verdict.model}).${reason}`,
     MAX_MESSAGE_CHARS,
   );
 }
@@ -82,7 +82,7 @@ function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: f.fn.file, uriBaseId: '%SRCROOT%' },
+          artifactLocation: { uri: pathToUri(f.fn.file), uriBaseId: '%SRCROOT%' },
           region: { startLine: f.fn.start, endLine: f.fn.end },
         },
         logicalLocations: [{ name: f.fn.name, kind: 'function' }],
@@ -105,7 +105,7 @@ function relatedLine(f: Finding, line: number): unknown[] {
     {
       id: 1,
       physicalLocation: {
-        artifactLocation: { uri: f.fn.file, uriBaseId: '%SRCROOT%' },
+        artifactLocation: { uri: pathToUri(f.fn.file), uriBaseId: '%SRCROOT%' },
         region: { startLine: line },
       },
       message: { text: f.verdict.reason ? truncate(f.verdict.reason, MAX_MESSAGE_CHARS) : 'flagged line' },
@@ -134,7 +134,9 @@ function notificationsOf(input: SarifInput, droppedResults: number): Record<stri
       level: 'warning',
       descriptor: { id: u.id },
       message: { text: u.text },
-      locations: [{ physicalLocation: { artifactLocation: { uri: u.file, uriBaseId: '%SRCROOT%' } } }],
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: pathToUri(u.file), uriBaseId: '%SRCROOT%' } } },
+      ],
     });
   }
   if (unanalysed.length > MAX_SARIF_NOTIFICATIONS) {

@@ -1,7 +1,8 @@
 // The job summary (markdown): what was analysed, what was found, what was left out and why.
-import type { PipelineResult } from '../pipeline.ts';
+import { type PipelineResult, unanalysedCount } from '../pipeline.ts';
 import type { Finding, SkipReason } from '../types.ts';
-import { sanitize } from './review.ts';
+import { formatConfidence, pathToUri } from './findings.ts';
+import { escapeMarkdown, sanitize } from './markdown.ts';
 
 /** GitHub caps a step summary at 1 MiB; a long table is cut with a note. */
 export const MAX_SUMMARY_ROWS = 200;
@@ -31,12 +32,17 @@ const SKIP_LABEL: Record<SkipReason, string> = {
 
 /** `https://github.com/o/r/blob/SHA` → link to a file's lines, each path segment escaped. */
 export function lineLink(blobBaseUrl: string, path: string, start: number, end: number): string {
-  const encoded = path.split('/').map(encodeURIComponent).join('/');
-  return `${blobBaseUrl}/${encoded}#L${start}-L${end}`;
+  return `${blobBaseUrl}/${pathToUri(path)}#L${start}-L${end}`;
 }
 
-function cell(text: string): string {
+/** A table cell inside a code span: only `|` still needs escaping there (GFM splits cells first). */
+function codeCell(text: string): string {
   return sanitize(text, 200).replace(/\|/g, '\\|');
+}
+
+/** A table cell of untrusted prose (paths, model answers): escaped, so it renders as the text it is. */
+function cell(text: string): string {
+  return escapeMarkdown(text, 200);
 }
 
 function confidenceBands(findings: readonly Finding[]): string {
@@ -50,6 +56,15 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
   const { stats, findings } = result;
   const lines = ['## vulnreview', ''];
   if (ctx.notice) lines.push(`> ${ctx.notice}`, '');
+  const incomplete = unanalysedCount(result);
+  if (incomplete > 0) {
+    // Said first, so that an empty findings table is never read as "the change is safe".
+    lines.push(
+      `> **Incomplete analysis:** ${incomplete} of the changed functions or files got no yes/no verdict ` +
+        '(listed under "Not analysed"); no finding there means nothing.',
+      '',
+    );
+  }
   const gate =
     ctx.failOnConfidence !== undefined
       ? `, ${findings.filter((f) => f.verdict.confidence >= ctx.failOnConfidence!).length} at or above the gate (${ctx.failOnConfidence})`
@@ -63,7 +78,7 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
     `| Findings | ${stats.findings}: ${confidenceBands(findings)}${gate} |`,
     `| Unclassified answers | ${stats.unclassified} |`,
     `| Not analysed | ${stats.skipped} |`,
-    `| Backend / model | ${cell(ctx.backend)} / ${cell(ctx.model)} |`,
+    `| Backend / model | \`${codeCell(ctx.backend)}\` / \`${codeCell(ctx.model)}\` |`,
     `| Time | ${(ctx.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
@@ -75,7 +90,7 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
         ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
         : cell(where);
       lines.push(
-        `| ${f.verdict.confidence.toFixed(2)} | ${f.verdict.cwe ?? 'unnamed'} | \`${cell(f.fn.name)}\` | ${link} |`,
+        `| ${formatConfidence(f.verdict.confidence)} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` | ${link} |`,
       );
     }
     if (findings.length > MAX_SUMMARY_ROWS)
@@ -107,7 +122,7 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
       '| --- | --- | --- |',
     );
     for (const s of notAnalysed.slice(0, MAX_SUMMARY_ROWS)) {
-      lines.push(`| ${cell(s.file)} | ${s.fn ? `\`${cell(s.fn)}\`` : '(whole file)'} | ${cell(s.why)} |`);
+      lines.push(`| ${cell(s.file)} | ${s.fn ? `\`${codeCell(s.fn)}\`` : '(whole file)'} | ${cell(s.why)} |`);
     }
     if (notAnalysed.length > MAX_SUMMARY_ROWS)
       lines.push('', `… and ${notAnalysed.length - MAX_SUMMARY_ROWS} more.`);

@@ -1,13 +1,24 @@
 // The scan command's stdout: a plain table of findings, or JSON.
-import type { PipelineResult } from '../pipeline.ts';
+import { type PipelineResult, unanalysedCount } from '../pipeline.ts';
+import { formatConfidence } from './findings.ts';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
 }
 
+/** "No findings" only when nothing went unanalysed: otherwise the headline says the result is incomplete. */
+function noFindingsHeadline(result: PipelineResult): string {
+  const incomplete = unanalysedCount(result);
+  if (incomplete === 0) return 'No findings.';
+  return (
+    `No findings among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
+    `${incomplete} not analysed or unclassified (below).`
+  );
+}
+
 export function renderTable(result: PipelineResult): string {
   const rows = result.findings.map((f) => [
-    f.verdict.confidence.toFixed(2),
+    formatConfidence(f.verdict.confidence),
     f.verdict.cwe ?? '-',
     `${f.fn.file}:${f.fn.start}-${f.fn.end}`,
     f.fn.name,
@@ -25,7 +36,7 @@ export function renderTable(result: PipelineResult): string {
       ),
     ...result.unclassified.map((u) => `  unclassified: ${u.fn.file} ${u.fn.name}`),
   ];
-  if (rows.length === 0) return [`No findings.`, footer, ...unanalysed].join('\n') + '\n';
+  if (rows.length === 0) return [noFindingsHeadline(result), footer, ...unanalysed].join('\n') + '\n';
   const header = ['CONF', 'CWE', 'WHERE', 'FUNCTION', 'WHY'];
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (r: string[]) =>

@@ -201,6 +201,8 @@ describe('the action on a pull request', () => {
     const warnings = r.commands.filter((c) => c.startsWith('::warning'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('read-only');
+    // Refusals the action handles are not errors: no red ::error:: annotation on a passing run.
+    expect(r.commands.filter((c) => c.startsWith('::error'))).toEqual([]);
     expect(gh.writes().map((w) => w.status)).toEqual([403]);
     expect(validateSarif(r.sarif)).toBe(true);
     expect(r.outputs.findings).toBe('1');
@@ -267,6 +269,31 @@ describe('the action on a pull request', () => {
     }
   });
 
+  it('unclassified answers count as unanalysed: on-error fail fails the check, SARIF says incomplete', async () => {
+    const vague = await startModelServer({
+      models: ['vdisc-lora'],
+      reply: () => answer('Perhaps, hard to say'),
+    });
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    try {
+      const r = await go(gh, HEAD1, {
+        inputs: { endpoint: vague.url, model: 'vdisc-lora', 'on-error': 'fail' },
+      });
+      expect(r.exitCode).toBe(1);
+      expect(r.outputs.findings).toBe('0');
+      expect(r.outputs['skipped-functions']).toBe('2');
+      expect(r.summary).toContain('Perhaps, hard to say');
+      expect(
+        (r.sarif as { runs: Array<{ invocations: Array<{ executionSuccessful: boolean }> }> }).runs[0]!
+          .invocations[0]!.executionSuccessful,
+      ).toBe(false);
+    } finally {
+      await vague.close();
+      await gh.close();
+    }
+  });
+
   it('fail-on-confidence trips the gate when a finding reaches it', async () => {
     const gh = await startGitHubServer();
     prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
@@ -286,6 +313,47 @@ describe('the action on a pull request', () => {
     await go(gh, HEAD2);
     await gh.close();
     expect(gh.comments).toHaveLength(0);
+  });
+
+  it("a person's comment that copies ours (marker included) is neither deleted nor hides the finding", async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1);
+    const ours = gh.comments[0]!;
+    // Alice pastes our comment as her own, and ours is gone; the next push still has the finding.
+    const pasted = gh.addComment({
+      path: ours.path,
+      body: ours.body,
+      line: ours.line,
+      user: { login: 'alice', type: 'User' },
+    });
+    gh.comments.splice(gh.comments.indexOf(ours), 1);
+    gh.reviews.length = 0;
+    prWith(gh, HEAD2, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD2);
+    expect(gh.comments.filter((c) => c.user.login !== 'alice')).toHaveLength(1);
+    // A push that fixes it: our new comment goes, Alice's stays.
+    prWith(gh, '3'.repeat(40), { 'src/copy.c': FIXED });
+    await go(gh, '3'.repeat(40));
+    await gh.close();
+    expect(gh.comments.map((c) => c.id)).toEqual([pasted.id]);
+    expect(gh.requests.filter((q) => q.method === 'DELETE').map((q) => q.path)).not.toContain(
+      `/repos/octo/demo/pulls/comments/${pasted.id}`,
+    );
+  });
+
+  it("files past GitHub's 3000-file listing cap are counted as unanalysed, never passed silently", async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': FIXED });
+    gh.files.push(...Array.from({ length: 3004 }, (_, i) => addedFile(`docs/p${i}.md`, 'x\n')));
+    const r = await go(gh, HEAD1, { inputs: { ...endpointInputs(), 'on-error': 'fail' } });
+    await gh.close();
+    expect(r.outputs['skipped-functions']).toBe('5');
+    expect(r.exitCode).toBe(1);
+    expect(
+      r.commands.some((c) => c.startsWith('::warning') && c.includes('the other 5 were not analysed')),
+    ).toBe(true);
+    expect(r.summary).toContain('lists only the first 3000');
   });
 
   it('a PR touching no C/C++: a notice, a clean exit, nothing posted and no model asked', async () => {

@@ -106,6 +106,13 @@ describe('malformed diffs', () => {
     });
   }
 
+  it('rejects text that has no file header at all instead of reading it as no change', () => {
+    const cFile = 'int main(void)\n{\n  return 0;\n}\n';
+    expect(() => parseUnifiedDiff(cFile)).toThrow(/diff line 1: .*not a unified diff/);
+    const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 131 + 7) % 256)).toString('utf8');
+    expect(() => parseUnifiedDiff(bytes)).toThrow(DiffParseError);
+  });
+
   it('rejects an empty hunk and overlapping hunks', () => {
     expect(() => parseUnifiedDiff('--- a/q.c\n+++ b/q.c\n@@ -1,0 +1,0 @@\n')).toThrow(/empty hunk/);
     const overlap = '--- a/q.c\n+++ b/q.c\n@@ -5,1 +5,1 @@\n-a\n+b\n@@ -2,1 +2,1 @@\n-c\n+d\n';

@@ -1,10 +1,10 @@
 // The eval and dataset commands end to end, as a user runs them: a child process of the real CLI.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, codeOf, startModelServer } from '../helpers/model-server.ts';
+import { answer, codeOf, startModelServer, status } from '../helpers/model-server.ts';
 import { syntheticRows, writeVdiscFile } from './vdisc-fixture.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -171,6 +171,54 @@ describe('vulnreview eval', () => {
     expect(json.metrics.detection.analysed).toBe(12);
   });
 
+  it('says so when --sample asks for more rows than the data set has', async () => {
+    const out = join(dir, 'oversample');
+    const run = await cli([
+      'eval',
+      '--dataset',
+      FIXTURE,
+      '--sample',
+      '500',
+      '--backend',
+      'rules',
+      '--out',
+      out,
+      '--no-cache',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      '--sample 500 is more than the data set holds: every one of its 12 rows is used.',
+    );
+    const json = JSON.parse(await readFile(join(out, 'eval.json'), 'utf8'));
+    expect(json.metrics.detection.analysed).toBe(12);
+  });
+
+  it('exits 3 and says why when the endpoint answers nothing usable', async () => {
+    const server = await startModelServer({ reply: () => status(400, { message: 'model not loaded' }) });
+    try {
+      const out = join(dir, 'broken-endpoint');
+      const run = await cli([
+        'eval',
+        '--dataset',
+        FIXTURE,
+        '--endpoint',
+        server.url,
+        '--model',
+        'm',
+        '--no-cache',
+        '--out',
+        out,
+      ]);
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.stderr).toMatch(
+        /12 of 12 functions were not analysed \(12 backend-error\).*First error: .*model not loaded/,
+      );
+      expect(run.stderr).toContain('no function was analysed');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('exits 2 with a clear message on bad input', async () => {
     const missing = await cli(['eval', '--dataset', join(dir, 'nope.jsonl'), '--backend', 'rules']);
     expect(missing.code).toBe(2);
@@ -207,5 +255,26 @@ describe('vulnreview dataset', () => {
     expect(all[0]!.messages[0]!.content).toMatch(
       /^Is this code vulnerable\? Answer in only Yes or No\.\n\n```c\n/,
     );
+  });
+
+  it('refuses to write over its input or one output over the other', async () => {
+    const input = join(dir, 'labelled.jsonl');
+    await copyFile(FIXTURE, input);
+    const before = await readFile(input, 'utf8');
+    const same = await cli(['dataset', '--input', input, '--out', `${dir}/./labelled.jsonl`]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/--out ".*labelled\.jsonl": expected a file other than --input/);
+    const clash = await cli([
+      'dataset',
+      '--input',
+      input,
+      '--out',
+      join(dir, 'o.jsonl'),
+      '--validation-out',
+      join(dir, 'o.jsonl'),
+    ]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--validation-out .*expected a file other than --out/);
+    expect(await readFile(input, 'utf8')).toBe(before);
   });
 });

@@ -150,3 +150,55 @@ describe('findChangedFunctions edge cases', () => {
     expect(functions.map((f) => f.name)).toEqual(['b']);
   });
 });
+
+describe('a patch series that touches one file twice', () => {
+  // Base: keep() and other(). Patch 1 adds risky() after keep(); patch 2 edits other(), and its context
+  // shows risky() whole, as it stood after patch 1.
+  const final = [
+    'int keep(int a)',
+    '{',
+    '    return a;',
+    '}',
+    'void risky(char *s)',
+    '{',
+    '    char b[8];',
+    '    strcpy(b, s);',
+    '}',
+    'int other(int a)',
+    '{',
+    '    return a + 2;',
+    '}',
+    '',
+  ].join('\n');
+  const series = [
+    '--- a/s.c',
+    '+++ b/s.c',
+    '@@ -4,0 +5,5 @@',
+    '+void risky(char *s)',
+    '+{',
+    '+    char b[8];',
+    '+    strcpy(b, s);',
+    '+}',
+    '--- a/s.c',
+    '+++ b/s.c',
+    '@@ -5,9 +5,9 @@',
+    ' void risky(char *s)',
+    ' {',
+    '     char b[8];',
+    '     strcpy(b, s);',
+    ' }',
+    ' int other(int a)',
+    ' {',
+    '-    return a + 1;',
+    '+    return a + 2;',
+    ' }',
+    '',
+  ].join('\n');
+
+  it('analyses the final file as wholly changed, each function once, none taken for moved', async () => {
+    const { functions } = await findChangedFunctions(parseUnifiedDiff(series), async () =>
+      new TextEncoder().encode(final),
+    );
+    expect(functions.map((f) => f.name)).toEqual(['keep', 'risky', 'other']);
+  });
+});

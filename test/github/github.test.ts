@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { apiReader, directoryReader, workspaceHeadSha } from '../../src/github/contents.ts';
 import type { PullRequestRef } from '../../src/github/event.ts';
-import { listPullRequestFiles, toFileChanges } from '../../src/github/pr-files.ts';
-import { applyReviewPlan } from '../../src/github/reviews.ts';
+import { listPullRequestFiles, toFileChanges, unlistedFiles } from '../../src/github/pr-files.ts';
+import { applyReviewPlan, whoAmI } from '../../src/github/reviews.ts';
 import { planReview } from '../../src/report/review.ts';
 import { startGitHubServer } from '../helpers/github-server.ts';
 import { change, finding } from '../report/fixtures.ts';
@@ -63,7 +63,7 @@ describe('toFileChanges', () => {
 });
 
 describe('listPullRequestFiles', () => {
-  it('pages through every file, and falls back to the compare API past the 3000-file cap', async () => {
+  it("pages through every file, and counts the files past GitHub's 3000-file cap as unlisted", async () => {
     const files = Array.from({ length: 3050 }, (_, i) => ({
       filename: `f${i}.txt`,
       status: 'added' as const,
@@ -72,10 +72,13 @@ describe('listPullRequestFiles', () => {
     const gh = await startGitHubServer({ files });
     try {
       const octokit = client(gh.url);
-      const listed = await listPullRequestFiles(octokit, { ...pr, changedFiles: 3050 });
-      expect(listed).toHaveLength(3050);
-      expect(listed.at(-1)!.filename).toBe('f3049.txt');
-      expect(gh.requests.some((q) => q.path.startsWith('/repos/octo/demo/compare/'))).toBe(true);
+      const big = { ...pr, changedFiles: 3050 };
+      const listed = await listPullRequestFiles(octokit, big);
+      expect(listed).toHaveLength(3000);
+      expect(listed.at(-1)!.filename).toBe('f2999.txt');
+      expect(unlistedFiles(big, listed)).toBe(50);
+      expect(unlistedFiles({ ...pr, changedFiles: 3000 }, listed)).toBe(0);
+      expect(unlistedFiles(pr, listed)).toBe(0);
     } finally {
       await gh.close();
     }
@@ -146,6 +149,21 @@ describe('applyReviewPlan', () => {
         side: 'RIGHT',
         commit_id: HEAD,
       });
+      // line/side, never the deprecated position; subject_type belongs to the single-comment endpoint only.
+      const sent = gh.requests.find((q) => q.method === 'POST')!.body as {
+        event: string;
+        commit_id: string;
+        comments: object[];
+      };
+      expect(sent).toMatchObject({ event: 'COMMENT', commit_id: HEAD });
+      expect(Object.keys(sent.comments[0]!).sort()).toEqual([
+        'body',
+        'line',
+        'path',
+        'side',
+        'start_line',
+        'start_side',
+      ]);
     } finally {
       await gh.close();
     }
@@ -214,6 +232,35 @@ describe('applyReviewPlan', () => {
       expect(out.reviewPosted).toBe(true);
       expect(gh.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([403, 200]);
       expect(gh.reviews).toHaveLength(1);
+    } finally {
+      await gh.close();
+    }
+  });
+});
+
+describe('whoAmI', () => {
+  it('is the login for a personal token, any bot for an installation token (GET /user answers 403)', async () => {
+    const personal = await startGitHubServer({ personalLogin: 'alice' });
+    const installation = await startGitHubServer();
+    try {
+      expect(await whoAmI(client(personal.url))).toEqual({ login: 'alice' });
+      expect(await whoAmI(client(installation.url))).toEqual({ anyBot: true });
+    } finally {
+      await personal.close();
+      await installation.close();
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('waits out a primary rate limit (x-ratelimit-remaining 0) until the reset and repeats the read', async () => {
+    const gh = await startGitHubServer({
+      primaryRateLimit: new Map([['GET /repos/octo/demo/pulls/7/files', { times: 1, resetInSeconds: 0 }]]),
+    });
+    try {
+      const listed = await listPullRequestFiles(client(gh.url), pr);
+      expect(listed).toEqual([]);
+      expect(gh.requests.map((q) => q.status)).toEqual([403, 200]);
     } finally {
       await gh.close();
     }

@@ -28,7 +28,7 @@ export interface FakeComment {
   subject_type?: 'line' | 'file';
   in_reply_to_id?: number;
   commit_id?: string;
-  user: { login: string };
+  user: { login: string; type?: string };
 }
 
 export interface FakeReview {
@@ -36,7 +36,7 @@ export interface FakeReview {
   body: string;
   event: string;
   commit_id?: string;
-  user: { login: string };
+  user: { login: string; type?: string };
 }
 
 export interface RecordedRequest {
@@ -63,8 +63,18 @@ export interface GitHubServerOptions {
   readOnly?: boolean;
   /** `METHOD /path` → how many times to answer with a secondary rate limit first, and the Retry-After. */
   secondaryRateLimit?: Map<string, { times: number; retryAfter: string }>;
+  /**
+   * `METHOD /path` → how many times to answer as the primary rate limit does: 403 with
+   * `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds) `resetInSeconds` from now.
+   */
+  primaryRateLimit?: Map<string, { times: number; resetInSeconds: number }>;
   /** Paths whose contents answer 403 "too large", to exercise the blob fallback. */
   tooLargeForContents?: Set<string>;
+  /**
+   * The token's own login, as GET /user answers for a personal token (writes are then by this user). Unset:
+   * an installation token like GITHUB_TOKEN, for which GET /user answers 403 and writes are by the bot.
+   */
+  personalLogin?: string;
 }
 
 export interface GitHubServer {
@@ -82,6 +92,8 @@ export interface GitHubServer {
 }
 
 export const BOT_LOGIN = 'github-actions[bot]';
+/** `user` of what GITHUB_TOKEN writes, as GitHub lists it. */
+export const BOT_USER = { login: BOT_LOGIN, type: 'Bot' };
 
 /** New-side hunk ranges of a GitHub patch (hunks only). */
 export function patchHunks(patch: string): Array<{ start: number; end: number }> {
@@ -119,6 +131,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     contents: options.contents ?? new Map<string, Uint8Array | string>(),
   };
 
+  const writer = () =>
+    options.personalLogin ? { login: options.personalLogin, type: 'User' } : { ...BOT_USER };
+
   function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -146,23 +161,64 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     send(res, 200, slice, headers);
   }
 
+  /** Why GitHub would refuse a review comment's placement: which field, and the review endpoint's sentence. */
   function validateLine(c: {
     path: string;
     line?: number;
     start_line?: number;
     side?: string;
-  }): string | undefined {
+  }): { field: string; sentence: string } | undefined {
+    const lineNotInDiff = {
+      field: 'pull_request_review_thread.line',
+      sentence:
+        "Pull request review thread line must be part of the diff and Pull request review thread diff hunk can't be blank",
+    };
     const file = state.files.find((f) => f.filename === c.path);
-    if (!file?.patch) return `path ${c.path} has no diff`;
-    if (c.side && c.side !== 'RIGHT') return 'only RIGHT side expected';
+    if (!file) return { field: 'pull_request_review_thread.path', sentence: 'Path could not be resolved' };
+    if (!file.patch || (c.side && c.side !== 'RIGHT')) return lineNotInDiff;
     const hunk = patchHunks(file.patch).find(
       (h) => c.line !== undefined && c.line >= h.start && c.line <= h.end,
     );
-    if (!hunk) return `line ${c.line} of ${c.path} could not be resolved`;
-    if (c.start_line !== undefined && (c.start_line < hunk.start || c.start_line >= c.line!)) {
-      return `start_line ${c.start_line} must be part of the same hunk as line ${c.line}`;
-    }
+    if (!hunk) return lineNotInDiff;
+    if (c.start_line !== undefined && c.start_line >= c.line!)
+      return {
+        field: 'pull_request_review_thread.start_line',
+        sentence: 'Pull request review thread start line must precede the end line.',
+      };
+    if (c.start_line !== undefined && c.start_line < hunk.start)
+      return {
+        field: 'pull_request_review_thread.start_line',
+        sentence: 'Pull request review thread start line must be part of the same hunk as the line.',
+      };
     return undefined;
+  }
+
+  /** The review endpoint's 422: one sentence, not saying which comment it refused. */
+  function refuseReview(res: ServerResponse, problem: { sentence: string }) {
+    return send(res, 422, {
+      message: 'Unprocessable Entity',
+      errors: [problem.sentence],
+      documentation_url: 'https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request',
+      status: '422',
+    });
+  }
+
+  /** The single-comment endpoint's 422: a structured validation error. */
+  function refuseComment(res: ServerResponse, problem: { field: string }) {
+    return send(res, 422, {
+      message: 'Validation Failed',
+      errors: [
+        {
+          resource: 'PullRequestReviewComment',
+          code: 'custom',
+          field: problem.field,
+          message: 'could not be resolved',
+        },
+      ],
+      documentation_url:
+        'https://docs.github.com/rest/pulls/comments#create-a-review-comment-for-a-pull-request',
+      status: '422',
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, record: RecordedRequest) {
@@ -183,17 +239,44 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         { 'retry-after': limited.retryAfter },
       );
     }
+    const primary = options.primaryRateLimit?.get(`${method} ${p}`);
+    if (primary && primary.times > 0) {
+      primary.times--;
+      return send(
+        res,
+        403,
+        {
+          message: 'API rate limit exceeded for installation ID 1.',
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+          status: '403',
+        },
+        {
+          'x-ratelimit-limit': '1000',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': '1000',
+          'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + primary.resetInSeconds),
+        },
+      );
+    }
     const isWrite = method !== 'GET' && method !== 'HEAD';
     if (isWrite && options.readOnly)
-      return send(res, 403, { message: 'Resource not accessible by integration' });
+      return send(res, 403, {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403',
+      });
+    if (method === 'GET' && p === '/user') {
+      if (!options.personalLogin)
+        return send(res, 403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+          status: '403',
+        });
+      return send(res, 200, { login: options.personalLogin, type: 'User' });
+    }
 
     if (method === 'GET' && p === `${prBase}/files`)
       return paginate(res, state.files, url.searchParams, p, 3000);
-    if (method === 'GET' && p.startsWith(`/repos/${owner}/${repo}/compare/`)) {
-      const perPage = Number(url.searchParams.get('per_page') ?? 300);
-      const page = Number(url.searchParams.get('page') ?? 1);
-      return send(res, 200, { files: state.files.slice((page - 1) * perPage, page * perPage) });
-    }
     const contents = new RegExp(`^/repos/${owner}/${repo}/contents/(.+)$`).exec(p);
     if (method === 'GET' && contents) {
       const path = decodeURIComponent(contents[1]!);
@@ -230,14 +313,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       };
       for (const c of body.comments ?? []) {
         const problem = validateLine(c);
-        if (problem) return send(res, 422, { message: 'Unprocessable Entity', errors: [problem] });
+        if (problem) return refuseReview(res, problem);
       }
       const review: FakeReview = {
         id: nextId++,
         body: body.body ?? '',
         event: body.event ?? '',
         commit_id: body.commit_id,
-        user: { login: BOT_LOGIN },
+        user: writer(),
       };
       reviews.push(review);
       for (const c of body.comments ?? []) {
@@ -246,7 +329,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           id: nextId++,
           subject_type: 'line',
           commit_id: body.commit_id,
-          user: { login: BOT_LOGIN },
+          user: writer(),
         });
       }
       return send(res, 200, review);
@@ -255,14 +338,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const body = record.body as FakeComment & { subject_type?: string };
       if (body.subject_type !== 'file') {
         const problem = validateLine(body);
-        if (problem) return send(res, 422, { message: 'Unprocessable Entity', errors: [problem] });
+        if (problem) return refuseComment(res, problem);
       } else if (!state.files.some((f) => f.filename === body.path)) {
-        return send(res, 422, {
-          message: 'Unprocessable Entity',
-          errors: [`path ${body.path} is not in the diff`],
-        });
+        return refuseComment(res, { field: 'pull_request_review_thread.path' });
       }
-      const comment: FakeComment = { ...body, id: nextId++, user: { login: BOT_LOGIN } } as FakeComment;
+      const comment: FakeComment = { ...body, id: nextId++, user: writer() } as FakeComment;
       comments.push(comment);
       return send(res, 201, comment);
     }
@@ -276,7 +356,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         path: parent.path,
         body: body.body,
         in_reply_to_id: parent.id,
-        user: { login: BOT_LOGIN },
+        user: writer(),
       };
       comments.push(comment);
       return send(res, 201, comment);

@@ -119,6 +119,18 @@ describe('analyseAll against the loopback server', () => {
     expect(skipOf(outcomes[0])?.detail).toMatch(/timeout/);
   });
 
+  it('stops asking a hanging endpoint after a run of failures, and says why for every function', async () => {
+    const { server, backend } = await endpoint({ reply: () => ({ kind: 'hang' }) }, 100);
+    const outcomes = await analyseAll(inputs(30), backend, { concurrency: 2 });
+    const skips = outcomes.map((o) => skipOf(o));
+    expect(skips.map((s) => s?.reason)).toEqual(Array(30).fill('backend-error'));
+    // Three failures in a row (at least 3, concurrency 2) trip it; one more question may be in flight.
+    expect(server.chatRequests().length).toBeLessThanOrEqual(4);
+    expect(skips[29]?.detail).toMatch(
+      /^the model failed for 3 functions in a row \(last: .*timeout.*\), so the run stopped before its turn$/,
+    );
+  });
+
   it('stops at the time budget: in-flight and waiting functions are budget-exhausted', async () => {
     const { server, backend } = await endpoint({ latencyMs: 5_000, reply: () => answer('Yes') }, 10_000);
     const outcomes = await analyseAll(inputs(5), backend, { concurrency: 2, budgetMs: 150 });
@@ -160,6 +172,18 @@ describe('analyseAll outcome mapping', () => {
       { skipped: { reason: 'backend-error', detail: 'unexpected' } },
     ]);
     expect(seen.sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('keeps asking while failures are interleaved with answers', async () => {
+    let asked = 0;
+    const backend = scripted(async (fn) => {
+      asked++;
+      if (/f\d*[13579]\(/.test(fn.source)) throw new BackendError('endpoint x: HTTP 500', true);
+      return yes;
+    });
+    const outcomes = await analyseAll(inputs(20), backend, { concurrency: 1, maxConsecutiveFailures: 2 });
+    expect(asked).toBe(20);
+    expect(outcomes.filter((o) => 'verdict' in o)).toHaveLength(10);
   });
 
   it('asks nothing once cancelled, but still serves cache hits', async () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createBackend } from '../../src/model/create.ts';
 import { PD2, promptHash } from '../../src/model/prompts.ts';
@@ -52,6 +54,24 @@ describe('createBackend', () => {
     const error = (await attempt.catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/could not be listed .*401.*set --model/);
     expect(error.message).not.toContain('sk-wrong-key-5678');
+  });
+
+  it('keeps the key out of a model list that is not JSON', async () => {
+    // A proxy answering with plain text that starts with the token it was sent.
+    const echo = createServer((req, res) => res.end(`${req.headers.authorization?.slice(7)} rejected`));
+    await new Promise<void>((done) => echo.listen(0, '127.0.0.1', done));
+    const { port } = echo.address() as AddressInfo;
+    try {
+      const key = 'sk-ab12';
+      const error = (await createBackend({ endpoint: `http://127.0.0.1:${port}/v1`, apiKey: key }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(/could not be listed \(the model list is not JSON/);
+      expect(error.message).not.toContain(key);
+    } finally {
+      echo.close();
+    }
   });
 
   it('says when a rules choice leaves an endpoint unused', async () => {

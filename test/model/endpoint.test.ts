@@ -316,6 +316,18 @@ describe('credentials', () => {
     expect(error.message).toContain('***');
   });
 
+  it('keeps the key out of the verdict when the answer repeats it', async () => {
+    const key = 'sk-echo-0123456789abcdef';
+    const { backend } = await setup(
+      { reply: ({ headers }) => answer(String(headers.authorization), { logprobs: false }) },
+      { apiKey: key },
+    );
+    const verdict = await backend.analyse(fn);
+    expect(verdict.vulnerable).toBeNull();
+    expect(verdict.rawAnswer).toBe('Bearer ***');
+    expect(JSON.stringify(verdict)).not.toContain(key);
+  });
+
   it('sends no Authorization header without a key', async () => {
     const { server, backend } = await setup({ reply: () => answer('No') });
     await backend.analyse(fn);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bodyLine,
   commentBody,
   fingerprintsIn,
   fixedReplyBody,
@@ -11,6 +12,10 @@ import {
   reviewBody,
 } from '../../src/report/review.ts';
 import { change, finding } from './fixtures.ts';
+
+/** What GITHUB_TOKEN's comments carry as `user`. */
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+const ALICE = { login: 'alice', type: 'User' };
 
 describe('commentBody', () => {
   it('names the function, CWE, confidence, backend and model, and ends with the fingerprint marker', () => {
@@ -31,6 +36,27 @@ describe('commentBody', () => {
     const body = commentBody(f);
     expect(fingerprintsIn(body)).toEqual([f.fingerprint]);
     expect(body).toContain("answer: `Yes 'x' vulnreview:fp=deadbeefdeadbeef`");
+  });
+});
+
+describe('untrusted text in comments', () => {
+  const hostile = '@octocat see <img src=x onerror=alert(1)> [click](https://evil.example) **now** | # H';
+
+  it('cannot mention anyone, inject HTML or format the review comment through the reason', () => {
+    const body = commentBody(finding({}, { reason: hostile }));
+    expect(body).not.toMatch(/@[A-Za-z]/);
+    expect(body).not.toContain('<img');
+    expect(body).not.toContain('](https://evil');
+    expect(body).not.toContain('**now**');
+    expect(body).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;');
+  });
+
+  it('cannot break out of the code span in a review-body line through a file path', () => {
+    const f = finding({ file: 'src/`@octocat`.c', name: 'f`<b>`' });
+    const line = bodyLine(f);
+    expect(line).toContain("`src/'@octocat'.c`");
+    expect(line).toContain("`f'<b>'`");
+    expect(line.match(/`/g)).toHaveLength(4);
   });
 });
 
@@ -108,7 +134,7 @@ describe('planReview', () => {
     const plan = planReview({
       findings: [moved, b],
       changes,
-      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a) }],
+      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a), author: BOT }],
       existingReviewBodies: [`listed ${markerFor(b.fingerprint)}`],
       maxComments: 30,
     });
@@ -118,8 +144,8 @@ describe('planReview', () => {
   });
 
   it('removes our comments whose finding went away, keeps replied ones and marks them fixed once', () => {
-    const gone = { id: 1, path: 'src/copy.c', body: commentBody(a) };
-    const replied = { id: 2, path: 'src/copy.c', body: commentBody(b) };
+    const gone = { id: 1, path: 'src/copy.c', body: commentBody(a), author: BOT };
+    const replied = { id: 2, path: 'src/copy.c', body: commentBody(b), author: BOT };
     const reply = { id: 3, path: 'src/copy.c', body: 'Is this real?', inReplyToId: 2 };
     const someoneElse = { id: 4, path: 'src/copy.c', body: 'nice change' };
     const plan = planReview({
@@ -137,7 +163,13 @@ describe('planReview', () => {
       existing: [
         replied,
         reply,
-        { id: 5, path: 'src/copy.c', body: fixedReplyBody(b.fingerprint, 'abc'), inReplyToId: 2 },
+        {
+          id: 5,
+          path: 'src/copy.c',
+          body: fixedReplyBody(b.fingerprint, 'abc'),
+          inReplyToId: 2,
+          author: BOT,
+        },
       ],
       maxComments: 30,
     });
@@ -145,11 +177,42 @@ describe('planReview', () => {
     expect(again.remove).toEqual([]);
   });
 
+  it("never deletes or counts as posted a person's comment that carries our marker and shape", () => {
+    // Alice pasted our comment for finding a (still present) and for b (gone) into comments of her own.
+    const pastedA = { id: 1, path: 'src/copy.c', body: commentBody(a), author: ALICE };
+    const pastedB = { id: 2, path: 'src/copy.c', body: commentBody(b), author: ALICE };
+    const anonymous = { id: 3, path: 'src/copy.c', body: commentBody(b) };
+    const plan = planReview({
+      findings: [a],
+      changes,
+      existing: [pastedA, pastedB, anonymous],
+      maxComments: 30,
+    });
+    expect(plan.remove).toEqual([]);
+    expect(plan.markFixed).toEqual([]);
+    expect(plan.alreadyPosted).toBe(0);
+    expect(plan.inline.map((c) => c.finding.fingerprint)).toEqual([a.fingerprint]);
+  });
+
+  it('with a personal token, only that login is us: a bot of another app is not', () => {
+    const otherBot = { login: 'codecov[bot]', type: 'Bot' };
+    const mine = { id: 1, path: 'src/copy.c', body: commentBody(a), author: ALICE };
+    const theirs = { id: 2, path: 'src/copy.c', body: commentBody(b), author: otherBot };
+    const plan = planReview({
+      findings: [],
+      changes,
+      existing: [mine, theirs],
+      maxComments: 30,
+      self: { login: 'alice' },
+    });
+    expect(plan.remove.map((c) => c.id)).toEqual([1]);
+  });
+
   it('keeps our comments on files where some function went unanalysed this run', () => {
     const plan = planReview({
       findings: [],
       changes,
-      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a) }],
+      existing: [{ id: 1, path: 'src/copy.c', body: commentBody(a), author: BOT }],
       maxComments: 30,
       incompletePaths: new Set(['src/copy.c']),
     });

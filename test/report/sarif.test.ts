@@ -113,6 +113,26 @@ describe('buildSarif', () => {
     expect(JSON.stringify(doc).length).toBeLessThan(10 * 1024 * 1024);
   });
 
+  it('writes file paths as relative URI references: a space, # or % in a name is percent-encoded', () => {
+    const odd = 'src/my dir/a#1 100%.c';
+    const doc: Json = buildSarif({
+      ...base,
+      findings: [finding({ file: odd })],
+      skipped: [{ file: odd, reason: 'too-large', detail: 'big' }],
+    });
+    expectValid(doc);
+    const uris = [
+      doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri,
+      doc.runs[0].invocations[0].toolExecutionNotifications[0].locations[0].physicalLocation.artifactLocation
+        .uri,
+    ];
+    for (const uri of uris) {
+      expect(uri).toBe('src/my%20dir/a%231%20100%25.c');
+      // Resolved against %SRCROOT% it names exactly the file, nothing cut off at a `#`.
+      expect(decodeURIComponent(new URL(uri, 'file:///repo/').pathname)).toBe(`/repo/${odd}`);
+    }
+  });
+
   it('maps confidence to levels', () => {
     expect([levelFor(0.95), levelFor(0.8), levelFor(0.6), levelFor(0.2)]).toEqual([
       'error',

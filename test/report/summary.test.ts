@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PipelineResult } from '../../src/pipeline.ts';
+import { formatConfidence } from '../../src/report/findings.ts';
 import { evaluateGate } from '../../src/report/gate.ts';
 import { lineLink, renderSummary } from '../../src/report/summary.ts';
 import { renderJson, renderTable } from '../../src/report/table.ts';
@@ -38,6 +39,23 @@ function result(): PipelineResult {
 }
 
 describe('renderSummary', () => {
+  it('shows untrusted model answers and paths as text: no mention, no HTML, no broken table', () => {
+    const r = result();
+    r.unclassified = [
+      {
+        fn: fn({ name: 'odd' }),
+        verdict: verdict({ vulnerable: null, rawAnswer: '@octocat <script>x</script> | [a](b)' }),
+      },
+    ];
+    const md = renderSummary(r, { backend: 'endpoint', model: 'm', durationMs: 1 });
+    const row = md.split('\n').find((l) => l.includes('unclassified answer'))!;
+    expect(row).not.toMatch(/@[A-Za-z]/);
+    expect(row).not.toContain('<script>');
+    expect(row).not.toContain('](');
+    // Four cell separators: `| file | function | why |`, the answer's own `|` escaped.
+    expect(row.match(/(?<!\\)\|/g)).toHaveLength(4);
+  });
+
   it('shows counts, findings by confidence, what was not analysed and why, the model and the time', () => {
     const md = renderSummary(result(), {
       backend: 'endpoint',
@@ -53,7 +71,7 @@ describe('renderSummary', () => {
     );
     expect(md).toContain('| Unclassified answers | 1 |');
     expect(md).toContain('| Not analysed | 1 |');
-    expect(md).toContain('endpoint / vdisc-lora');
+    expect(md).toContain('`endpoint` / `vdisc-lora`');
     expect(md).toContain('4.2 s');
     expect(md).toContain('[src/copy.c:10-16](https://github.com/octo/demo/blob/abc123/src/copy.c#L10-L16)');
     expect(md).toContain('file over the size limit: over 1024 KB');
@@ -85,6 +103,18 @@ describe('renderTable / renderJson', () => {
       confidence: 0.93,
     });
   });
+
+  it('never says a bare "No findings" when functions went unanalysed', () => {
+    const incomplete = { ...result(), findings: [] };
+    incomplete.stats = { ...incomplete.stats, findings: 0 };
+    const out = renderTable(incomplete);
+    expect(out.split('\n')[0]).toBe(
+      'No findings among the 3 analysed functions, but the analysis is incomplete: 2 not analysed or unclassified (below).',
+    );
+    const complete = { ...incomplete, skipped: [], unclassified: [] };
+    complete.stats = { ...incomplete.stats, skipped: 0, unclassified: 0 };
+    expect(renderTable(complete).split('\n')[0]).toBe('No findings.');
+  });
 });
 
 describe('evaluateGate', () => {
@@ -109,6 +139,30 @@ describe('evaluateGate', () => {
     expect(warn.warnings[0]).toContain('2 changed function(s)');
     expect(evaluateGate({ findings, unanalysed: 2, failOnConfidence: 0.5, onError: 'fail' }).exitCode).toBe(
       1,
+    );
+  });
+});
+
+describe('formatConfidence', () => {
+  it('rounds down, so a shown value never overstates what the gate compared', () => {
+    expect(formatConfidence(0.8999)).toBe('0.89');
+    expect(formatConfidence(0.9)).toBe('0.90');
+    expect(formatConfidence(0.93)).toBe('0.93');
+    expect(formatConfidence(1)).toBe('1.00');
+    expect(formatConfidence(0)).toBe('0.00');
+  });
+});
+
+describe('renderSummary on an incomplete run', () => {
+  it('opens with a warning that names how many went without a verdict', () => {
+    const md = renderSummary({ ...result(), findings: [] }, { backend: 'rules', model: 'm', durationMs: 10 });
+    expect(md).toContain(
+      '> **Incomplete analysis:** 2 of the changed functions or files got no yes/no verdict',
+    );
+    const complete = { ...result(), skipped: [], unclassified: [] };
+    complete.stats = { ...complete.stats, skipped: 0, unclassified: 0 };
+    expect(renderSummary(complete, { backend: 'rules', model: 'm', durationMs: 10 })).not.toContain(
+      'Incomplete',
     );
   });
 });

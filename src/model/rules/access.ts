@@ -28,12 +28,25 @@ export function checkAllocationSize(state: FlowState, size: Node, at: Node): voi
   if (external) state.hit('allocation-size-external', at, `allocation size from ${external} is not bounded`);
 }
 
-/** Growing a value needs an upper-bound check first; shrinking it, a lower-bound one. */
-export function checkArithmetic(state: FlowState, name: string, at: Node, direction: 'up' | 'down'): void {
+/**
+ * Adding needs an upper-bound check first, subtracting a lower-bound one; a product overflows either way
+ * for a signed value, so it needs both (unsigned: the upper one).
+ */
+export function checkArithmetic(
+  state: FlowState,
+  name: string,
+  at: Node,
+  direction: 'up' | 'down' | 'both',
+): void {
   const info = state.vars.get(name);
   if (!info || info.pointer || info.array) return;
   const source = state.taint.get(name);
-  const checked = direction === 'up' ? state.hasUpperBound(name) : state.hasLowerBound(name);
+  const checked =
+    direction === 'up'
+      ? state.hasUpperBound(name)
+      : direction === 'down'
+        ? state.hasLowerBound(name)
+        : state.isBounded(name);
   if (source && !checked) {
     state.hit('integer-overflow-external', at, `arithmetic on ${name} from ${source} without a range check`);
   }
@@ -147,5 +160,9 @@ export function checkUnsignedSubtraction(state: FlowState, node: Node, left: Nod
   const infoB = state.vars.get(b.text);
   if (!infoA?.unsigned || !infoB?.unsigned || infoA.pointer || infoB.pointer) return;
   if (state.isCheckedAtAll(a.text) || state.isCheckedAtAll(b.text)) return;
-  state.hit('unsigned-underflow', node, `${a.text} - ${b.text} wraps if ${b.text} is larger; they are never compared`);
+  state.hit(
+    'unsigned-underflow',
+    node,
+    `${a.text} - ${b.text} wraps if ${b.text} is larger; they are never compared`,
+  );
 }

@@ -154,7 +154,10 @@ function checkScan(state: FlowState, call: Node, args: Node[], formatIndex: numb
   }
   for (const arg of args.slice(formatIndex + 1)) {
     const base = baseName(arg);
-    if (base) state.taint.set(base, `${calleeName(call)}()`);
+    if (base) {
+      state.constants.delete(base);
+      state.taint.set(base, `${calleeName(call)}()`);
+    }
   }
 }
 

@@ -255,6 +255,16 @@ export const RULES: readonly RuleInfo[] = [
     help: 'Check the operand against the type limits (e.g. data < INT_MAX) before the arithmetic.',
   },
   {
+    id: 'loop-bound-external',
+    version: 1,
+    cwe: 'CWE-other',
+    confidence: 0.55,
+    title: 'Loop count from external input without an upper bound',
+    description:
+      'A for loop runs up to a count that comes from input (or rand) with no upper-bound check: the input decides how long it runs (CWE-400/606).',
+    help: 'Cap the count at a sane maximum before looping.',
+  },
+  {
     id: 'unsigned-underflow',
     version: 1,
     cwe: 'CWE-other',

@@ -2,23 +2,21 @@
 // itself against what is known at that point.
 
 import {
-  checkAllocationSize,
   checkArithmetic,
   checkIndex,
-  checkPointerOffset,
   checkPointerSubtraction,
   checkUnsignedSubtraction,
   trackElements,
 } from './access.ts';
 import { handleCall, scalarNames } from './calls.ts';
+import { comparisonKinds, exits, type Polarity } from './conditions.ts';
 import { escapes, reportLeaks, visitDelete } from './memory.ts';
-import { FlowState, type Hit, type VarInfo } from './state.ts';
+import { FlowState, type Hit } from './state.ts';
 import {
   baseName,
   COMPARISON_OPERATORS,
   calleeName,
   identifiersIn,
-  isNullLiteral,
   LOGICAL_OPERATORS,
   named,
   numberValue,
@@ -27,7 +25,8 @@ import {
   unwrap,
 } from './syntax.ts';
 import type { SyntaxNode as Node } from './tree.ts';
-import { allocationOf, evalConst, maxStringLength, NULLABLE_CALLS, taintOf } from './values.ts';
+import { evalConst, taintOf } from './values.ts';
+import { assign, CALLER_SCALAR, declareVariable } from './writes.ts';
 
 const NARROW_TYPES = new Set([
   'char',
@@ -52,6 +51,8 @@ class Walker {
   private loopDepth = 0;
   /** Inside the target of an assignment: element accesses there store rather than load. */
   private writing = false;
+  /** Set while walking an if condition: how its comparisons bound the values used after it. */
+  private polarity: Polarity | undefined;
 
   visit(node: Node): void {
     switch (node.type) {
@@ -137,7 +138,7 @@ class Walker {
         if (param.type !== 'parameter_declaration') continue;
         const type = param.childForFieldName('type')?.text ?? '';
         const d = param.childForFieldName('declarator');
-        const name = d ? this.declare(d, type, true) : undefined;
+        const name = d ? declareVariable(this.state, d, type, true) : undefined;
         const info = name ? this.state.vars.get(name) : undefined;
         if (name && info && !info.pointer && CALLER_SCALAR.test(type)) {
           this.state.callerControlled.set(name, `parameter ${name}`);
@@ -148,48 +149,6 @@ class Walker {
     if (body) this.visit(body);
   }
 
-  /** Records a declared variable; returns its name. */
-  private declare(declarator: Node, typeText: string, isParam: boolean): string | undefined {
-    let d: Node | null = declarator;
-    let depth = 0;
-    let arraySize: Node | null | undefined;
-    let array = false;
-    while (d && d.type !== 'identifier') {
-      if (d.type === 'pointer_declarator' || d.type === 'reference_declarator')
-        depth += d.type === 'pointer_declarator' ? 1 : 0;
-      if (d.type === 'array_declarator') {
-        array = true;
-        arraySize = d.childForFieldName('size');
-      }
-      d = d.childForFieldName('declarator') ?? (d.type === 'reference_declarator' ? d.namedChild(0) : null);
-    }
-    if (!d) return undefined;
-    const name = d.text;
-    const scalarSize = typeSize(typeText);
-    const info: VarInfo = {
-      name,
-      typeText,
-      pointer: depth > 0 || (isParam && array),
-      array: array && !isParam,
-      elemSize: depth > 1 ? 8 : scalarSize,
-      unsigned: depth === 0 && /\b(unsigned|size_t|uint\w*)\b/.test(typeText),
-      plain: depth > 0 || scalarSize !== undefined,
-      isParam,
-      initialized: isParam || array,
-      sizeText: arraySize?.text,
-    };
-    this.state.vars.set(name, info);
-    this.state.forgetValue(name);
-    this.state.taint.delete(name);
-    this.state.ownedAllocations.delete(name);
-    if (info.array) {
-      this.state.origin.set(name, 'stack');
-      const count = arraySize ? evalConst(arraySize, this.state) : undefined;
-      if (count !== undefined && scalarSize !== undefined) this.state.capacity.set(name, count * scalarSize);
-    }
-    return name;
-  }
-
   private visitDeclaration(node: Node): void {
     const typeText = node.childForFieldName('type')?.text ?? '';
     for (const child of named(node)) {
@@ -197,93 +156,15 @@ class Walker {
         const value = child.childForFieldName('value');
         if (value) this.visit(value);
         const inner = child.childForFieldName('declarator');
-        const name = inner ? this.declare(inner, typeText, false) : undefined;
-        if (name && value) this.write(name, value, child);
+        const name = inner ? declareVariable(this.state, inner, typeText, false) : undefined;
+        if (name && value) assign(this.state, name, value, child);
       } else if (child.type === 'identifier' || child.type.endsWith('_declarator')) {
-        const name = this.declare(child, typeText, false);
+        const name = declareVariable(this.state, child, typeText, false);
         const info = name ? this.state.vars.get(name) : undefined;
         if (name && info?.array && info.elemSize !== undefined && !info.typeText.includes('char')) {
           this.state.initializedElements.set(name, 0);
         }
       }
-    }
-  }
-
-  /** `name = value`: replaces what was known about name. */
-  private write(name: string, value: Node, at: Node): void {
-    const state = this.state;
-    const info = state.vars.get(name);
-    const wasArrayInit = info?.array === true;
-    if (info) info.initialized = true;
-    state.lastWrite.set(name, at.startIndex);
-    // a type's limit (INT_MAX, CHAR_MIN) is as dangerous as input for the arithmetic that follows
-    const limit = unwrap(value).type === 'identifier' && /^[A-Z]+_(MAX|MIN)$/.test(unwrap(value).text);
-    const taint = taintOf(value, state) ?? (limit ? unwrap(value).text : undefined);
-    if (taint) state.taint.set(name, taint);
-    else state.taint.delete(name);
-    const controlled = info && !info.pointer && !info.array ? callerControlOf(value, state) : undefined;
-    if (controlled) state.callerControlled.set(name, controlled);
-    else state.callerControlled.delete(name);
-    if (wasArrayInit) {
-      // `char buf[] = "text"`: the array keeps its storage; only the known contents change
-      const len = maxStringLength(value, state);
-      if (len !== undefined) {
-        state.stringLength.set(name, len);
-        if (!state.capacity.has(name) && !info?.sizeText) state.capacity.set(name, len + 1);
-      }
-      return;
-    }
-    state.forgetValue(name);
-    state.ownedAllocations.delete(name);
-    const n = unwrap(value);
-    if (info && !info.pointer && !info.array) {
-      const constant = evalConst(n, state);
-      if (constant !== undefined) state.constants.set(name, constant);
-    }
-    if (isNullLiteral(n)) {
-      if (info?.pointer) state.nullable.set(name, { rule: 'null-dereference', source: 'NULL' });
-      return;
-    }
-    const allocation = allocationOf(n, state);
-    if (allocation) {
-      state.origin.set(name, allocation.origin);
-      if (allocation.bytes !== undefined) state.capacity.set(name, allocation.bytes);
-      if (allocation.nullable)
-        state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
-      if (allocation.origin !== 'stack' && allocation.origin !== 'literal')
-        state.ownedAllocations.set(name, at);
-      if (allocation.sizeNode) checkAllocationSize(this.state, allocation.sizeNode, at);
-      if (allocation.origin === 'literal') state.stringLength.set(name, (allocation.bytes ?? 1) - 1);
-      if (allocation.uninitialized && info?.elemSize !== undefined) state.initializedElements.set(name, 0);
-      return;
-    }
-    if (n.type === 'identifier') {
-      const from = n.text;
-      const cap = state.capacity.get(from);
-      if (cap !== undefined) state.capacity.set(name, cap);
-      const len = state.stringLength.get(from);
-      if (len !== undefined) state.stringLength.set(name, len);
-      const origin = state.origin.get(from);
-      if (origin) state.origin.set(name, origin);
-      const elements = state.initializedElements.get(from);
-      if (elements !== undefined) state.initializedElements.set(name, elements);
-      const nullable = state.nullable.get(from);
-      if (nullable && !state.isNullChecked(from)) state.nullable.set(name, nullable);
-      state.derivedFrom.set(name, state.derivedFrom.get(from) ?? from);
-      return;
-    }
-    if (n.type === 'call_expression' && NULLABLE_CALLS.has(calleeName(n)) && info?.pointer) {
-      state.nullable.set(name, { rule: 'unchecked-null-result', source: calleeName(n) });
-    } else if (n.type === 'call_expression' && LOOKUP_NAME.test(calleeName(n)) && info?.pointer) {
-      state.nullable.set(name, { rule: 'unchecked-lookup-result', source: calleeName(n) });
-    }
-    if (n.type === 'binary_expression') checkPointerOffset(this.state, name, n, at);
-    const base = baseName(n);
-    if (base && base !== name) state.derivedFrom.set(name, state.derivedFrom.get(base) ?? base);
-    if (n.type === 'call_expression') {
-      const first = n.childForFieldName('arguments')?.namedChild(0);
-      const argBase = first ? baseName(first) : undefined;
-      if (argBase) state.derivedFrom.set(name, state.derivedFrom.get(argBase) ?? argBase);
     }
   }
 
@@ -296,12 +177,12 @@ class Walker {
     const target = unwrap(left);
     if (target.type === 'identifier') {
       if (op === '=') {
-        if (right) this.write(target.text, right, node);
+        if (right) assign(this.state, target.text, right, node);
         return;
       }
       this.read(target);
       this.state.constants.delete(target.text);
-      checkArithmetic(this.state, target.text, node, op === '-=' ? 'down' : 'up');
+      checkArithmetic(this.state, target.text, node, op === '-=' ? 'down' : op === '*=' ? 'both' : 'up');
       const taint = this.state.taint.get(target.text) ?? (right ? taintOf(right, this.state) : undefined);
       if (taint) this.state.taint.set(target.text, taint);
       return;
@@ -406,9 +287,12 @@ class Walker {
 
   private visitIf(node: Node): void {
     const condition = node.childForFieldName('condition');
-    if (condition) this.visitCondition(condition);
-    const before = new Map(this.state.freed);
     const consequence = node.childForFieldName('consequence');
+    // `if (n > max) return;` bounds n from above for the code after it; `if (n > max) { use(n); }` from below
+    this.polarity = consequence && exits(consequence) ? 'negated' : 'direct';
+    if (condition) this.visitCondition(condition);
+    this.polarity = undefined;
+    const before = new Map(this.state.freed);
     if (consequence) this.visit(consequence);
     const alternative = node.childForFieldName('alternative');
     if (!alternative) return;
@@ -437,6 +321,7 @@ class Walker {
     const condition = node.childForFieldName('condition');
     let pushed = false;
     if (condition) {
+      this.checkLoopBound(condition);
       this.visitCondition(condition);
       const c = unwrap(condition);
       const op = c.childForFieldName('operator')?.type;
@@ -464,6 +349,24 @@ class Walker {
     if (update) this.visit(update);
     this.loopDepth--;
     if (pushed) this.state.loops.pop();
+  }
+
+  /** `for (i = 0; i < count; i++)` with count from input and never bounded: the loop runs as long as input says. */
+  private checkLoopBound(condition: Node): void {
+    const c = unwrap(condition);
+    const op = c.childForFieldName('operator')?.type;
+    const right = c.childForFieldName('right');
+    if (c.type !== 'binary_expression' || !right || (op !== '<' && op !== '<=')) return;
+    const external = this.state.unboundedTaint(scalarNames(this.state, right), (n) =>
+      this.state.hasUpperBound(n),
+    );
+    if (external) {
+      this.state.hit(
+        'loop-bound-external',
+        c,
+        `loop count ${external} comes from ${this.state.taint.get(external)} unbounded`,
+      );
+    }
   }
 
   private visitConditional(node: Node): void {
@@ -497,7 +400,8 @@ class Walker {
     if (op === '+' || op === '-' || op === '*') {
       for (const side of [left, right]) {
         const n = unwrap(side);
-        if (n.type === 'identifier') checkArithmetic(this.state, n.text, node, op === '-' ? 'down' : 'up');
+        if (n.type === 'identifier')
+          checkArithmetic(this.state, n.text, node, op === '-' ? 'down' : op === '*' ? 'both' : 'up');
       }
       if (op === '-') {
         checkPointerSubtraction(this.state, node, left, right);
@@ -524,6 +428,7 @@ class Walker {
     if (!/\bcin$|\bstd::cin$|stream$/i.test(unwrap(left).text)) return;
     const target = baseName(right);
     if (target) {
+      this.state.forgetValue(target);
       this.state.taint.set(target, 'std::cin');
       this.state.lastWrite.set(target, right.startIndex);
       const info = this.state.vars.get(target);
@@ -537,7 +442,12 @@ class Walker {
       [left, right],
       [right, left],
     ] as const) {
-      const kinds = comparisonKinds(op, other, this.state);
+      const inner = unwrap(side);
+      // |x| <= K bounds x from both sides
+      const magnitude = inner.type === 'call_expression' && /abs$/.test(calleeName(inner));
+      const kinds = magnitude
+        ? (['upper', 'lower'] as const)
+        : comparisonKinds(op, other, this.state, this.polarity, side === left);
       for (const name of identifiersIn(side)) for (const kind of kinds) this.state.addCheck(name, pos, kind);
     }
   }
@@ -655,47 +565,8 @@ function mayBeAssignedBy(ident: Node): boolean {
   );
 }
 
-/** Project functions whose names say they may find nothing or fail to allocate. */
-const LOOKUP_NAME =
-  /(^|_)(find|lookup|search|get|alloc|new|create|dup|open|next|first|parse)(_|$)|(find|lookup|alloc)/;
-
-/** Integer parameter types whose value the caller chooses. */
-const CALLER_SCALAR = /\b(int|long|short|size_t|ssize_t|u?int\d+_t|unsigned|u\d+|s\d+)\b/;
-
-/** `len` of `hdr->len` where hdr is a parameter, or arithmetic over caller-controlled scalars. */
-function callerControlOf(value: Node, state: FlowState): string | undefined {
-  const n = unwrap(value);
-  if (n.type === 'identifier') return state.callerControlled.get(n.text);
-  if (n.type === 'field_expression') {
-    const base = n.childForFieldName('argument');
-    const root = base ? unwrap(base) : undefined;
-    if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam) return `${n.text} from the caller`;
-    return undefined;
-  }
-  if (n.type === 'binary_expression') {
-    const op = n.childForFieldName('operator')?.type;
-    if (op !== '+' && op !== '-' && op !== '*' && op !== '<<') return undefined;
-    for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) {
-      const c = side ? callerControlOf(side, state) : undefined;
-      if (c) return c;
-    }
-  }
-  return undefined;
-}
-
 function findFunctionDeclarator(node: Node): Node | undefined {
   if (node.type === 'function_declarator') return node;
   const inner = node.childForFieldName('declarator');
   return inner ? findFunctionDeclarator(inner) : undefined;
-}
-
-/** What comparing a variable with `other` tells: an upper bound, a lower bound (0 or -1), or a NULL test. */
-function comparisonKinds(op: string, other: Node, state: FlowState): ('upper' | 'lower' | 'null' | 'any')[] {
-  if (isNullLiteral(other)) return ['null'];
-  const value = evalConst(other, state);
-  if (value === 0) return op === '==' || op === '!=' ? ['null', 'lower'] : ['lower'];
-  if ((value !== undefined && value < 0) || /_MIN$/.test(unwrap(other).text)) return ['lower'];
-  if (op === '!=') return ['any'];
-  if (op === '==') return ['upper', 'lower'];
-  return ['upper'];
 }

@@ -7,7 +7,7 @@ import { RULES, ruleInfo } from './catalog.ts';
 import { RulesEngine } from './engine.ts';
 
 export type { RuleInfo } from './catalog.ts';
-export { NO_HIT_CONFIDENCE, RULES } from './catalog.ts';
+export { NO_HIT_CONFIDENCE, RULES, ruleInfo } from './catalog.ts';
 
 /** Changes whenever a rule is added, removed or revised, so cached verdicts of an older rule set expire. */
 export function rulesHash(): string {
