@@ -85,7 +85,9 @@ export function renderPrCurveSvg(curve: PrCurve, title: string): string {
   const best = curve.bestF1;
   const target = curve.atTargetPrecision;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12" fill="#24292f">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12" fill="#24292f" role="img">`,
+    // A title makes the chart readable to screen readers and shows as a tooltip.
+    `<title>${escapeXml(`Precision-recall curve: ${title}`)}</title>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${PLOT.left}" y="24" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${PLOT.left}" y="44" fill="#57606a">${escapeXml(

@@ -67,6 +67,7 @@ describe('PR curve SVG', () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="460"/);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('endpoint · &#60;model&#62; &#38; &#34;co&#34;');
+    expect(svg).toContain('<title>Precision-recall curve: endpoint · &#60;model&#62;');
     for (const tick of ['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain('>Recall</text>');
     expect(svg).toContain('>Precision</text>');
@@ -76,8 +77,8 @@ describe('PR curve SVG', () => {
     const points = /<polyline points="([^"]+)"/.exec(svg)![1]!.split(' ');
     expect(points).toHaveLength(4);
     // Tags balance: every opened element is closed or self-closing.
-    const opened = svg.match(/<(svg|text)\b/g)!.length;
-    const closed = svg.match(/<\/(svg|text)>/g)!.length;
+    const opened = svg.match(/<(svg|text|title)\b/g)!.length;
+    const closed = svg.match(/<\/(svg|text|title)>/g)!.length;
     expect(opened).toBe(closed);
   });
 });
