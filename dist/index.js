@@ -72057,6 +72057,7 @@ function parseBoolean(value, input, fallback) {
 function configFromInputs(get) {
   const optional = (name2) => get(name2).trim() || void 0;
   const timeout = get("timeout").trim();
+  const budget = get("time-budget").trim();
   return {
     backend: parseBackend(get("backend")),
     endpoint: optional("endpoint"),
@@ -72065,6 +72066,7 @@ function configFromInputs(get) {
     prompt: optional("prompt") ?? "pd-1",
     concurrency: parsePositiveInt(get("concurrency"), "concurrency", 8),
     timeoutSeconds: timeout === "" ? void 0 : parsePositiveInt(timeout, "timeout", 60),
+    timeBudgetSeconds: budget === "" ? void 0 : parsePositiveInt(budget, "time-budget", 0),
     sarifFile: optional("sarif-file") ?? "vulnreview.sarif",
     failOnConfidence: parseConfidence(get("fail-on-confidence")),
     onError: parseOnError(get("on-error")),
@@ -85629,6 +85631,7 @@ async function analyse(config, apiKey, octokit, pr, files, changes) {
       extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
       analyse: {
         concurrency: config.concurrency,
+        ...config.timeBudgetSeconds !== void 0 ? { budgetMs: config.timeBudgetSeconds * 1e3 } : {},
         onCacheError: (e) => warning(`Verdict cache: ${e.message}`),
         ...verdicts ? { cache: verdicts.cache } : {}
       }

@@ -183,6 +183,7 @@ async function analyse(
       extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
       analyse: {
         concurrency: config.concurrency,
+        ...(config.timeBudgetSeconds !== undefined ? { budgetMs: config.timeBudgetSeconds * 1000 } : {}),
         onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
         ...(verdicts ? { cache: verdicts.cache } : {}),
       },

@@ -12,6 +12,8 @@ export interface RunConfig {
   prompt: string;
   concurrency: number;
   timeoutSeconds?: number;
+  /** Overall seconds for asking the model; functions not reached by then are counted as unanalysed. */
+  timeBudgetSeconds?: number;
   sarifFile: string;
   failOnConfidence?: number;
   onError: OnError;
@@ -80,6 +82,7 @@ export function parseBoolean(value: string, input: string, fallback: boolean): b
 export function configFromInputs(get: (name: string) => string): RunConfig {
   const optional = (name: string) => get(name).trim() || undefined;
   const timeout = get('timeout').trim();
+  const budget = get('time-budget').trim();
   return {
     backend: parseBackend(get('backend')),
     endpoint: optional('endpoint'),
@@ -88,6 +91,7 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     prompt: optional('prompt') ?? 'pd-1',
     concurrency: parsePositiveInt(get('concurrency'), 'concurrency', 8),
     timeoutSeconds: timeout === '' ? undefined : parsePositiveInt(timeout, 'timeout', 60),
+    timeBudgetSeconds: budget === '' ? undefined : parsePositiveInt(budget, 'time-budget', 0),
     sarifFile: optional('sarif-file') ?? 'vulnreview.sarif',
     failOnConfidence: parseConfidence(get('fail-on-confidence')),
     onError: parseOnError(get('on-error')),

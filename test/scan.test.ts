@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerScanCommand, type ScanOptions, scan, scanOptionsFrom } from '../src/commands/scan.ts';
+import { startModelServer } from './helpers/model-server.ts';
 
 const schema = JSON.parse(
   readFileSync(new URL('./testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
@@ -125,6 +126,30 @@ describe('vulnreview scan on a git repository', () => {
     expect(warned.code).toBe(0);
     expect(warned.stderr).toContain('warning: 1 changed function(s) or file(s) were not analysed');
     rmSync(join(repo, 'src/big.c'));
+  });
+
+  it('stops asking the model at --time-budget and counts the functions it did not reach', async () => {
+    writeFileSync(join(repo, 'src/a.c'), CHANGED);
+    writeFileSync(join(repo, 'src/new.c'), UNTRACKED);
+    // Each answer takes 1.5 s; a 1 s budget with one request in flight leaves both functions unanswered.
+    const server = await startModelServer({ latencyMs: 1500, models: ['slow-model'] });
+    try {
+      const r = await runScan({
+        backend: 'endpoint',
+        endpoint: server.url,
+        model: 'slow-model',
+        concurrency: '1',
+        timeBudget: '1',
+      });
+      expect(r.code).toBe(3);
+      expect(r.stdout).not.toMatch(/^No findings\.$/m);
+      expect(r.stdout).toContain('budget-exhausted');
+      expect(r.sarif.runs[0].invocations[0].executionSuccessful).toBe(false);
+    } finally {
+      await server.close();
+      rmSync(join(repo, 'src/new.c'));
+      execFileSync('git', ['checkout', '-q', '--', 'src/a.c'], { cwd: repo });
+    }
   });
 
   it('names the bad revision or flag', async () => {

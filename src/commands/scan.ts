@@ -46,6 +46,8 @@ export interface ScanOptions {
   prompt: string;
   concurrency: number;
   timeoutSeconds?: number;
+  /** Overall seconds for asking the model; functions not reached by then count as unanalysed. */
+  timeBudgetSeconds?: number;
   /** Verdict cache directory, or false for none. */
   cache: string | false;
   sarif: string;
@@ -186,6 +188,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
       extract: { maxFileBytes: options.maxFileBytes, paths: options.paths, pathsIgnore: options.pathsIgnore },
       analyse: {
         concurrency: options.concurrency,
+        ...(options.timeBudgetSeconds !== undefined ? { budgetMs: options.timeBudgetSeconds * 1000 } : {}),
         ...(options.cache ? { cache: new FileVerdictCache(options.cache) } : {}),
         onCacheError: (e) => io.stderr(`vulnreview: verdict cache: ${e.message}\n`),
       },
@@ -242,6 +245,7 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     );
   }
   const timeout = str('timeout');
+  const budget = str('timeBudget');
   return {
     repo: str('repo'),
     base: str('base'),
@@ -254,6 +258,7 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     prompt: str('prompt') ?? 'pd-1',
     concurrency: parsePositiveInt(str('concurrency') ?? '', '--concurrency', 8),
     timeoutSeconds: timeout === undefined ? undefined : parsePositiveInt(timeout, '--timeout', 60),
+    timeBudgetSeconds: budget === undefined ? undefined : parsePositiveInt(budget, '--time-budget', 0),
     cache: raw.cache === false ? false : (str('cache') ?? defaultCacheDir(env)),
     sarif: str('sarif') ?? 'vulnreview.sarif',
     format,
@@ -283,6 +288,7 @@ export function registerScanCommand(program: Command): void {
     .option('--prompt <name>', 'pd-1 | pd-2 | template file', 'pd-1')
     .option('--concurrency <n>', 'model requests in flight', '8')
     .option('--timeout <seconds>', 'per model request')
+    .option('--time-budget <seconds>', 'overall seconds for model requests; the rest count as not analysed')
     .option('--cache <dir>', 'verdict cache directory (default ~/.cache/vulnreview)')
     .option('--no-cache', 'do not read or write the verdict cache')
     .option('--sarif <file>', 'SARIF output file', 'vulnreview.sarif')

@@ -13,6 +13,7 @@ describe('configFromInputs', () => {
       prompt: 'pd-1',
       concurrency: 8,
       timeoutSeconds: undefined,
+      timeBudgetSeconds: undefined,
       sarifFile: 'vulnreview.sarif',
       failOnConfidence: undefined,
       onError: 'fail',
@@ -37,6 +38,7 @@ describe('configFromInputs', () => {
       'max-file-size': '64',
       cache: 'false',
       timeout: '30',
+      'time-budget': '600',
     });
     expect(c).toMatchObject({
       backend: 'endpoint',
@@ -49,6 +51,7 @@ describe('configFromInputs', () => {
       maxFileBytes: 64 * 1024,
       cache: false,
       timeoutSeconds: 30,
+      timeBudgetSeconds: 600,
     });
   });
 
@@ -60,6 +63,7 @@ describe('configFromInputs', () => {
     expect(() => from({ backend: 'gpt' })).toThrow('invalid backend "gpt"');
     expect(() => from({ concurrency: '0' })).toThrow('invalid concurrency "0"');
     expect(() => from({ 'max-comments': '2.5' })).toThrow('invalid max-comments');
+    expect(() => from({ 'time-budget': '10m' })).toThrow('invalid time-budget "10m"');
     expect(() => from({ cache: 'yes' })).toThrow('invalid cache "yes": expected true or false');
   });
 
