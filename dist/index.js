@@ -32072,9 +32072,8 @@ function info2(message) {
 }
 
 // src/action.ts
-import { appendFile as appendFile2, mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import { appendFile as appendFile2 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname as dirname6 } from "node:path";
 
 // src/actions-cache.ts
 import { createHash as createHash3 } from "node:crypto";
@@ -71991,19 +71990,24 @@ function cacheKeys(backend, headSha) {
 function actionsVerdictCache(backend, headSha, tempDir) {
   const dir = join8(tempDir, DIR_NAME);
   const keys = cacheKeys(backend, headSha);
+  const worthKeeping = backend.name !== "rules";
+  let exactHit = false;
   return {
     cache: new FileVerdictCache(dir),
     async restore() {
-      if (!isFeatureAvailable()) return;
+      if (!worthKeeping || !isFeatureAvailable()) return;
       try {
         const hit = await restoreCache([dir], keys.key, [keys.prefix]);
-        info2(hit ? `Verdict cache restored (${hit})` : "No verdict cache yet");
+        exactHit = hit === keys.key;
+        info2(
+          hit ? `Verdict cache restored (${hit})` : "No verdict cache saved for this model and prompt yet"
+        );
       } catch (error2) {
         warning(`Could not restore the verdict cache: ${String(error2)}`);
       }
     },
     async save() {
-      if (!isFeatureAvailable()) return;
+      if (!worthKeeping || exactHit || !isFeatureAvailable()) return;
       try {
         await saveCache2([dir], keys.key);
       } catch (error2) {
@@ -77034,11 +77038,11 @@ function toFileChange(section) {
       if (c.type === "del") {
         if (!inDeletion) change.deletionPoints.push(next);
         inDeletion = true;
-        oldSide.push(c.content.slice(1));
+        oldSide.push({ text: c.content.slice(1), deleted: true });
         continue;
       }
       inDeletion = false;
-      if (c.type === "normal") oldSide.push(c.content.slice(1));
+      if (c.type === "normal") oldSide.push({ text: c.content.slice(1), deleted: false });
       if (c.type === "add") change.addedLines.push(next);
       next++;
     }
@@ -77060,6 +77064,16 @@ async function listPullRequestFiles(octokit, pr) {
 }
 function unlistedFiles(pr, listed) {
   return Math.max(0, (pr.changedFiles ?? 0) - listed.length);
+}
+function unlistedSkip(pr, listed) {
+  const unlisted = unlistedFiles(pr, listed);
+  if (unlisted === 0) return void 0;
+  return {
+    file: `(${unlisted} files GitHub did not list)`,
+    reason: "unreadable",
+    detail: `this pull request changes ${pr.changedFiles} files and GitHub's API lists only the first ${LIST_FILES_CAP}: the other ${unlisted} were not analysed (run \`vulnreview scan\` on a checkout to cover them)`,
+    count: unlisted
+  };
 }
 function statusOf3(file) {
   switch (file.status) {
@@ -77219,7 +77233,12 @@ function formatConfidence(confidence) {
 
 // src/report/markdown.ts
 function sanitize(text, max = 300) {
-  const clean2 = text.replace(/<!--|-->/g, "").replace(/`/g, "'").replace(/\s+/g, " ").trim();
+  let clean2 = text.replace(/`/g, "'");
+  for (let prev = ""; prev !== clean2; ) {
+    prev = clean2;
+    clean2 = clean2.replace(/<!--|-->/g, "");
+  }
+  clean2 = clean2.replace(/\s+/g, " ").trim();
   return clean2.length <= max ? clean2 : `${clean2.slice(0, max - 1)}\u2026`;
 }
 var BREAK_MENTION = "@\u200B";
@@ -77229,18 +77248,37 @@ function escapeMarkdown(text, max = 300) {
 }
 
 // src/report/review.ts
-var MARKER = /<!-- vulnreview:fp=([0-9a-f]{8,64}) -->/g;
+var DEFAULT_CATEGORY = "vulnreview/";
+var CAT = "(?: cat=([A-Za-z0-9_.!~*'()%-]+))?";
+var COMMENT_MARKER = new RegExp(`<!-- vulnreview:fp=([0-9a-f]{8,64})${CAT} -->\\s*$`);
+var LINE_MARKER = new RegExp(`<!-- vulnreview:fp=([0-9a-f]{8,64})${CAT} -->\\r?$`, "gm");
+var LIST_MARKER = new RegExp(`^<!-- vulnreview:fps=([0-9a-f,]+)${CAT} -->\\r?$`, "gm");
 var FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
-var LIST_MARKER = /<!-- vulnreview:fps=([0-9a-f,]+) -->/g;
 var COMMENT_PREFIX = "**vulnreview**:";
-function markerFor(fingerprint) {
-  return `<!-- vulnreview:fp=${fingerprint} -->`;
+function catPart(category) {
+  return ` cat=${encodeURIComponent(category)}`;
 }
-function fingerprintsIn(body3) {
+function categoryOf(encoded) {
+  if (encoded === void 0) return DEFAULT_CATEGORY;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return void 0;
+  }
+}
+function markerFor(fingerprint, category = DEFAULT_CATEGORY) {
+  return `<!-- vulnreview:fp=${fingerprint}${catPart(category)} -->`;
+}
+function commentMarker(body3) {
+  const m = COMMENT_MARKER.exec(body3 ?? "");
+  return m ? { fingerprint: m[1], category: categoryOf(m[2]) } : void 0;
+}
+function fingerprintsIn(body3, category = DEFAULT_CATEGORY) {
   const text = body3 ?? "";
+  const ours = (m) => categoryOf(m[2]) === category;
   return [
-    ...[...text.matchAll(MARKER)].map((m) => m[1]),
-    ...[...text.matchAll(LIST_MARKER)].flatMap((m) => m[1].split(",").filter((fp) => fp.length >= 8))
+    ...[...text.matchAll(LINE_MARKER)].filter(ours).map((m) => m[1]),
+    ...[...text.matchAll(LIST_MARKER)].filter(ours).flatMap((m) => m[1].split(",").filter((fp) => fp.length >= 8))
   ];
 }
 function isOwnAuthor(self2, author) {
@@ -77256,14 +77294,14 @@ function classOf(f) {
   const w = weaknessFor(f.verdict.cwe);
   return f.verdict.cwe && f.verdict.cwe !== "CWE-other" ? `[${f.verdict.cwe}](${w.helpUri}) (${w.title})` : w.title;
 }
-function commentBody(f) {
+function commentBody(f, category = DEFAULT_CATEGORY) {
   return [
     `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}\u2013${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     "",
     whyOf(f),
     "",
     `<sub>backend \`${f.verdict.backend}\` \xB7 model \`${sanitize(f.verdict.model, 80)}\` \xB7 this is an automated hint, not a proof</sub>`,
-    markerFor(f.fingerprint)
+    markerFor(f.fingerprint, category)
   ].join("\n");
 }
 function fixedReplyBody(fingerprint, headSha) {
@@ -77299,18 +77337,18 @@ function planReview(input) {
   const posted = /* @__PURE__ */ new Set();
   const ours = [];
   const self2 = input.self ?? { anyBot: true };
+  const category = input.category ?? DEFAULT_CATEGORY;
   for (const c of input.existing) {
     if (!isOwnAuthor(self2, c.author)) continue;
-    const fps = fingerprintsIn(c.body);
-    fps.forEach((fp) => {
-      posted.add(fp);
-    });
-    if (fps[0] && c.inReplyToId === void 0 && c.body.startsWith(COMMENT_PREFIX)) {
-      ours.push({ comment: c, fingerprint: fps[0] });
+    const marker2 = commentMarker(c.body);
+    if (!marker2 || marker2.category !== category) continue;
+    posted.add(marker2.fingerprint);
+    if (c.inReplyToId === void 0 && c.body.startsWith(COMMENT_PREFIX)) {
+      ours.push({ comment: c, fingerprint: marker2.fingerprint });
     }
   }
   for (const body3 of input.existingReviewBodies ?? [])
-    fingerprintsIn(body3).forEach((fp) => {
+    fingerprintsIn(body3, category).forEach((fp) => {
       posted.add(fp);
     });
   const plan = {
@@ -77319,7 +77357,8 @@ function planReview(input) {
     inBody: [],
     alreadyPosted: 0,
     remove: [],
-    markFixed: []
+    markFixed: [],
+    category
   };
   const current = /* @__PURE__ */ new Set();
   for (const f of input.findings) {
@@ -77334,12 +77373,12 @@ function planReview(input) {
     const fileRoom = plan.fileLevel.length < MAX_FILE_COMMENTS;
     if (place.kind === "body" || !room || place.kind === "file" && !fileRoom) plan.inBody.push(f);
     else if (place.kind === "file")
-      plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f) });
+      plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f, category) });
     else
       plan.inline.push({
         finding: f,
         path: f.fn.file,
-        body: commentBody(f),
+        body: commentBody(f, category),
         line: place.line,
         ...place.startLine !== void 0 ? { startLine: place.startLine } : {}
       });
@@ -77358,9 +77397,9 @@ function planReview(input) {
   }
   return plan;
 }
-function bodyLine(f) {
+function bodyLine(f, category = DEFAULT_CATEGORY) {
   const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : "";
-  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}\u2013${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint)}`;
+  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}\u2013${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint, category)}`;
 }
 var MAX_BODY_LIST_CHARS = 6e4;
 var MAX_BODY_LINES = 200;
@@ -77376,7 +77415,7 @@ function reviewBody(plan, extra = {}) {
       ""
     );
     const visible = plan.inBody.slice(0, MAX_BODY_LINES);
-    lines.push(...visible.map(bodyLine));
+    lines.push(...visible.map((f) => bodyLine(f, plan.category)));
     const rest = plan.inBody.slice(visible.length);
     if (rest.length > 0) {
       const room = MAX_BODY_LIST_CHARS - lines.join("\n").length;
@@ -77388,7 +77427,7 @@ function reviewBody(plan, extra = {}) {
         size += f.fingerprint.length + 1;
       }
       lines.push(`- \u2026 and ${rest.length} more, listed in the job summary and the SARIF file`);
-      if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(",")} -->`);
+      if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(",")}${catPart(plan.category)} -->`);
     }
   }
   if (extra.unanalysed) {
@@ -77508,7 +77547,7 @@ async function applyReviewPlan(octokit, pr, plan, options) {
   return outcome;
 }
 function fingerprintOfComment(c) {
-  return /<!-- vulnreview:fp=([0-9a-f]+) -->/.exec(c.body)?.[1] ?? "0";
+  return commentMarker(c.body)?.fingerprint ?? "0";
 }
 async function postReview(octokit, pr, plan, options) {
   const send = (p) => octokit.rest.pulls.createReview({
@@ -78148,7 +78187,7 @@ async function createEndpointBackend(options) {
           signal
         );
       } catch (error2) {
-        if (error2 instanceof RejectedError && logprobsSupported === void 0) {
+        if (error2 instanceof RejectedError && logprobsSupported !== true) {
           const answer = await askText(messages, signal);
           logprobsSupported = false;
           return answer;
@@ -84384,11 +84423,13 @@ function checkEndpointUrl(endpoint2) {
     url2 = new URL(endpoint2);
   } catch {
     throw new ConfigError(
-      `--endpoint / endpoint input: '${endpoint2}' is not a URL (e.g. http://127.0.0.1:8000/v1)`
+      "--endpoint / endpoint input: the value is not a URL (e.g. http://127.0.0.1:8000/v1)"
     );
   }
   if (url2.protocol !== "http:" && url2.protocol !== "https:") {
-    throw new ConfigError(`--endpoint / endpoint input: '${endpoint2}' must be an http:// or https:// URL`);
+    throw new ConfigError(
+      `--endpoint / endpoint input: '${displayUrl(endpoint2)}' must be an http:// or https:// URL`
+    );
   }
 }
 async function createBackend(options) {
@@ -84397,10 +84438,11 @@ async function createBackend(options) {
     throw new ConfigError(`--backend / backend input: '${choice}' is not one of auto, endpoint, rules`);
   }
   const endpoint2 = options.endpoint?.trim() || void 0;
+  const shown = endpoint2 ? displayUrl(endpoint2) : "";
   if (choice === "rules" || choice === "auto" && !endpoint2) {
     const backend2 = await createRulesBackend();
     if (choice === "rules") {
-      const notice3 = endpoint2 ? `backend 'rules' chosen: the endpoint ${endpoint2} is not used` : void 0;
+      const notice3 = endpoint2 ? `backend 'rules' chosen: the endpoint ${shown} is not used` : void 0;
       return notice3 ? { backend: backend2, notice: notice3 } : { backend: backend2 };
     }
     return { backend: backend2, notice: "no endpoint configured: using the offline rules backend" };
@@ -84427,15 +84469,13 @@ async function createBackend(options) {
     } catch (error2) {
       const message = error2.message.split(options.apiKey || "\0").join("***");
       throw new ConfigError(
-        `no model named and ${endpoint2}/models could not be listed (${message}): set --model / the model input`
+        `no model named and ${shown}/models could not be listed (${message}): set --model / the model input`
       );
     }
     if (!listed)
-      throw new ConfigError(
-        `no model named and ${endpoint2}/models lists none: set --model / the model input`
-      );
+      throw new ConfigError(`no model named and ${shown}/models lists none: set --model / the model input`);
     model = listed;
-    notice2 = `no model named: using '${model}', the first model ${endpoint2} lists`;
+    notice2 = `no model named: using '${model}', the first model ${shown} lists`;
   }
   const backend = await createEndpointBackend({
     baseUrl: endpoint2,
@@ -84449,430 +84489,6 @@ async function createBackend(options) {
   });
   return notice2 ? { backend, notice: notice2 } : { backend };
 }
-
-// src/extract/decode.ts
-import { isUtf8 } from "node:buffer";
-var BINARY_PROBE_BYTES = 8e3;
-function isBinary(bytes) {
-  const end = Math.min(bytes.length, BINARY_PROBE_BYTES);
-  for (let i2 = 0; i2 < end; i2++) if (bytes[i2] === 0) return true;
-  return false;
-}
-function decodeSource(bytes) {
-  const hasBom = bytes.length >= 3 && bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191;
-  const body3 = Buffer.from(
-    bytes.buffer,
-    bytes.byteOffset + (hasBom ? 3 : 0),
-    bytes.byteLength - (hasBom ? 3 : 0)
-  );
-  if (isUtf8(body3)) return { text: body3.toString("utf8"), lossy: false };
-  return { text: body3.toString("latin1"), lossy: true };
-}
-
-// src/extract/names.ts
-var WRAPPERS = /* @__PURE__ */ new Set([
-  "function_declarator",
-  "pointer_declarator",
-  "reference_declarator",
-  "parenthesized_declarator",
-  "attributed_declarator"
-]);
-var MAX_NAME = 120;
-function cleanName(text) {
-  const name2 = text.replace(/\s+/g, " ").replace(/\s*::\s*/g, "::").replace(/\boperator\s+(?=[^\w\s])/g, "operator").replace(/\s*([<>,])\s*/g, (_, c) => c === "," ? ", " : c).trim();
-  return name2.length > MAX_NAME ? `${name2.slice(0, MAX_NAME)}\u2026` : name2;
-}
-function innerDeclarator(node) {
-  const field = node.childForFieldName("declarator");
-  if (field) return field;
-  for (const child2 of node.namedChildren) {
-    if (child2 && child2.type !== "attribute_specifier" && child2.type !== "attribute_declaration") return child2;
-  }
-  return null;
-}
-function withoutCastParameters(node) {
-  if (node.type === "operator_cast") {
-    const params = node.childForFieldName("declarator");
-    return params ? node.text.slice(0, params.startIndex - node.startIndex) : node.text;
-  }
-  if (node.type === "qualified_identifier") {
-    const name2 = node.childForFieldName("name");
-    if (name2 && (name2.type === "operator_cast" || name2.type === "qualified_identifier")) {
-      return node.text.slice(0, name2.startIndex - node.startIndex) + withoutCastParameters(name2);
-    }
-  }
-  return node.text;
-}
-function declaredName(definition) {
-  const declarator = definition.childForFieldName("declarator");
-  let node = declarator;
-  let sawFunction = false;
-  while (node && WRAPPERS.has(node.type)) {
-    if (node.type === "function_declarator") sawFunction = true;
-    node = innerDeclarator(node);
-  }
-  if (!sawFunction && declarator?.type === "parenthesized_declarator") {
-    const type = definition.childForFieldName("type");
-    if (type?.type === "type_identifier") return cleanName(type.text);
-  }
-  if (!node) return void 0;
-  return cleanName(withoutCastParameters(node));
-}
-function qualify(scope, name2) {
-  return scope.length === 0 ? name2 : `${scope.join("::")}::${name2}`;
-}
-
-// src/extract/functions.ts
-var CONTAINERS = /* @__PURE__ */ new Set([
-  "translation_unit",
-  "namespace_definition",
-  "declaration_list",
-  "linkage_specification",
-  "template_declaration",
-  "class_specifier",
-  "struct_specifier",
-  "union_specifier",
-  "field_declaration_list",
-  "friend_declaration",
-  "declaration",
-  "field_declaration",
-  "type_definition",
-  "export_declaration",
-  "preproc_if",
-  "preproc_ifdef",
-  "preproc_else",
-  "preproc_elif",
-  "preproc_elifdef",
-  "ERROR"
-]);
-var PREFIXES = /* @__PURE__ */ new Set(["template_declaration", "linkage_specification", "friend_declaration"]);
-var MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
-var CLASS_LIKE = /* @__PURE__ */ new Set(["class_specifier", "struct_specifier", "union_specifier"]);
-var parsers = /* @__PURE__ */ new Map();
-function parserFor(lang) {
-  let parser = parsers.get(lang);
-  if (!parser) {
-    parser = createParser(lang);
-    parsers.set(lang, parser);
-  }
-  return parser;
-}
-function lineStarts(text) {
-  const starts = [0];
-  let at = text.indexOf("\n");
-  while (at >= 0) {
-    starts.push(at + 1);
-    at = text.indexOf("\n", at + 1);
-  }
-  return starts;
-}
-function cutShort(before, definition) {
-  if (before?.type !== "declaration" || before.endPosition.row !== definition.startPosition.row)
-    return void 0;
-  return before.lastChild?.isMissing ? before : void 0;
-}
-var Collector = class {
-  constructor(text, starts, lang, file) {
-    this.text = text;
-    this.starts = starts;
-    this.lang = lang;
-    this.file = file;
-  }
-  functions = [];
-  /** `type` is `node.type`, passed in because every property read is a call into wasm. */
-  visit(node, type, scope, prefix2, before) {
-    if (type === "function_definition") {
-      this.definition(node, scope, prefix2 ?? cutShort(before, node));
-      return;
-    }
-    if (!CONTAINERS.has(type)) return;
-    let inner = scope;
-    if (type === "namespace_definition") {
-      const name2 = node.childForFieldName("name");
-      inner = {
-        names: [...scope.names, name2 ? cleanName(name2.text) : "(anonymous namespace)"],
-        classDepth: 0
-      };
-    } else if (CLASS_LIKE.has(type)) {
-      const name2 = node.childForFieldName("name");
-      if (name2) inner = { names: [...scope.names, cleanName(name2.text)], classDepth: scope.classDepth + 1 };
-    } else if (type === "friend_declaration") {
-      inner = { names: scope.names.slice(0, scope.names.length - scope.classDepth), classDepth: 0 };
-    }
-    const childPrefix = PREFIXES.has(type) ? prefix2 ?? node : void 0;
-    const children = node.children;
-    for (let i2 = 0; i2 < children.length; i2++) {
-      const child2 = children[i2];
-      if (!child2) continue;
-      const childType = child2.type;
-      if (childType === "compound_statement") this.macroDefinition(child2, children[i2 - 1], inner);
-      else this.visit(child2, childType, inner, childPrefix, children[i2 - 1]);
-    }
-  }
-  definition(node, scope, prefix2) {
-    const body3 = node.childForFieldName("body");
-    if (!body3) return;
-    let name2 = declaredName(node) ?? "(unnamed)";
-    if (MACRO_NAME.test(name2) && scope.classDepth === 0 && !node.childForFieldName("type")) {
-      const declarator = node.childForFieldName("declarator");
-      if (declarator) name2 = cleanName(declarator.text);
-    }
-    this.add(prefix2 ?? node, node, qualify(scope.names, name2));
-  }
-  /**
-   * `SYSCALL_DEFINE1(close, unsigned int, fd) { … }` or `TEST(Suite, Case) { … }`: a macro call that
-   * tree-sitter could not end with `;`, directly followed by a block. Such blocks are function bodies in
-   * practice; the macro call, as written, serves as the name.
-   */
-  macroDefinition(block, before, scope) {
-    if (before?.type !== "expression_statement") return;
-    const call = before.firstNamedChild;
-    if (call?.type !== "call_expression") return;
-    if (block.startPosition.row - call.endPosition.row > 1) return;
-    this.add(before, block, qualify(scope.names, cleanName(call.text)));
-  }
-  add(first, last, name2) {
-    const startRow = first.startPosition.row;
-    const end = last.endPosition;
-    const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
-    const lineStart = this.starts[startRow] ?? 0;
-    const lead = this.text.slice(lineStart, first.startIndex);
-    const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
-    this.functions.push({
-      file: this.file,
-      name: name2,
-      start: startRow + 1,
-      end: endRow + 1,
-      lang: this.lang,
-      source: this.text.slice(from, last.endIndex)
-    });
-  }
-};
-function errorRatio(tree, lineCount) {
-  const root = tree.rootNode;
-  if (!root.hasError) return 0;
-  const bad = new Uint8Array(lineCount + 2);
-  const mark = (node) => {
-    const last = Math.min(node.endPosition.row, lineCount);
-    for (let row = node.startPosition.row; row <= last; row++) bad[row] = 1;
-  };
-  const stack = [root];
-  for (let node = stack.pop(); node; node = stack.pop()) {
-    const isError3 = node.type === "ERROR";
-    if (isError3 && node.childCount === 0) mark(node);
-    for (const child2 of node.children) {
-      if (!child2) continue;
-      if (child2.hasError) stack.push(child2);
-      if (!isError3 || child2.type === "ERROR" || child2.type === "comment") continue;
-      if (child2.isNamed && child2.childCount > 0) continue;
-      mark(child2);
-    }
-  }
-  let count = 0;
-  for (let row = 0; row < lineCount; row++) count += bad[row];
-  return Math.min(1, count / Math.max(1, lineCount));
-}
-async function extractFunctions(text, lang, file) {
-  const parser = await parserFor(lang);
-  const tree = parser.parse(text);
-  if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
-  try {
-    const starts = lineStarts(text);
-    const collector = new Collector(text, starts, lang, file);
-    const root = tree.rootNode;
-    collector.visit(root, root.type, { names: [], classDepth: 0 }, void 0);
-    const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
-    const lineCount = text.endsWith("\n") ? starts.length - 1 : starts.length;
-    return { functions, errorRatio: errorRatio(tree, lineCount) };
-  } finally {
-    tree.delete();
-  }
-}
-
-// src/extract/moved.ts
-function normalizeLine(line) {
-  return line.trim().replace(/\s+/g, " ");
-}
-function normalizeSource2(lines) {
-  let out2 = "";
-  for (const line of lines) {
-    const norm = normalizeLine(line);
-    if (norm !== "") out2 += `
-${norm}`;
-  }
-  return `${out2}
-`;
-}
-var OldText = class {
-  blob;
-  lines = /* @__PURE__ */ new Set();
-  constructor(hunks) {
-    const parts2 = [];
-    for (const hunk of hunks) {
-      parts2.push(normalizeSource2(hunk));
-      for (const line of hunk) this.lines.add(normalizeLine(line));
-    }
-    this.blob = parts2.join("\0");
-  }
-  /** True when the function source (whitespace-normalized) appears whole within one old-side hunk. */
-  contains(source) {
-    if (this.lines.size === 0) return false;
-    const lines = source.split("\n").map(normalizeLine);
-    if (!lines.every((line) => line === "" || this.lines.has(line))) return false;
-    const needle = normalizeSource2(lines);
-    return needle.length > 1 && this.blob.includes(needle);
-  }
-};
-
-// src/extract/paths.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
-function normalize(pattern) {
-  return pattern.trim().replace(/^\.\//, "").replace(/\/+$/, "");
-}
-function compile(pattern) {
-  const p = normalize(pattern);
-  if (p === "" || p === "**") return () => true;
-  if (!/[*?[\]{}!()]/.test(p)) return (path12) => path12 === p || path12.startsWith(`${p}/`);
-  const match3 = (0, import_picomatch.default)(p, { dot: true });
-  return (path12) => {
-    if (match3(path12)) return true;
-    for (let slash = path12.indexOf("/"); slash >= 0; slash = path12.indexOf("/", slash + 1)) {
-      if (match3(path12.slice(0, slash))) return true;
-    }
-    return false;
-  };
-}
-function anyOf(patterns) {
-  const matchers = patterns.filter((p) => normalize(p) !== "").map(compile);
-  if (matchers.length === 0) return void 0;
-  return (path12) => matchers.some((m) => m(path12));
-}
-function makePathFilter(paths, pathsIgnore) {
-  const include2 = anyOf(paths);
-  const exclude = anyOf(pathsIgnore);
-  return (path12) => {
-    const p = path12.replace(/^\.\//, "");
-    return (include2 === void 0 || include2(p)) && !(exclude?.(p) ?? false);
-  };
-}
-
-// src/extract/select.ts
-function lowerBound(sorted, value) {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function countInRange(lines, from, to) {
-  return lowerBound(lines, to + 1) - lowerBound(lines, from);
-}
-function touches(span, change) {
-  if (change.wholeFile) return true;
-  if (countInRange(change.addedLines, span.start, span.end) > 0) return true;
-  return countInRange(change.deletionPoints, span.start + 1, span.end) > 0;
-}
-
-// src/extract/index.ts
-var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-function nothingToRead(change) {
-  if (change.status === "deleted" || change.status === "mode-only") return true;
-  return !change.wholeFile && change.addedLines.length === 0 && change.deletionPoints.length === 0;
-}
-function combineRepeatedFiles(changes) {
-  const out2 = [];
-  const at = /* @__PURE__ */ new Map();
-  for (const change of changes) {
-    const index = change.status === "deleted" ? void 0 : at.get(change.path);
-    if (index === void 0) {
-      if (change.status !== "deleted") at.set(change.path, out2.length);
-      out2.push(change);
-      continue;
-    }
-    const first = out2[index];
-    out2[index] = {
-      ...change,
-      wholeFile: true,
-      addedLines: [],
-      deletionPoints: [],
-      hunks: [],
-      ...first.oldHunks ? { oldHunks: first.oldHunks } : {}
-    };
-    if (!first.oldHunks) delete out2[index].oldHunks;
-  }
-  return out2;
-}
-function formatBytes(bytes) {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
-}
-async function findChangedFunctions(allChanges, readFile4, options = {}) {
-  const changes = combineRepeatedFiles(allChanges);
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const included = makePathFilter(options.paths ?? [], options.pathsIgnore ?? []);
-  const oldText = new OldText(changes.flatMap((c) => c.oldHunks ?? []));
-  const result = { functions: [], skipped: [], files: [] };
-  const skip = (file, reason, detail) => result.skipped.push({ file, reason, detail });
-  for (const change of changes) {
-    const { path: path12 } = change;
-    if (languageOf(path12) === void 0) continue;
-    if (change.status !== "binary" && nothingToRead(change)) continue;
-    if (!included(path12)) {
-      skip(path12, "ignored-path", "excluded by paths / paths-ignore");
-      continue;
-    }
-    if (change.status === "binary") {
-      skip(path12, "binary", "the diff marks this file as binary; it has no text to analyse");
-      continue;
-    }
-    let bytes;
-    let readError = "";
-    try {
-      bytes = await readFile4(path12);
-    } catch (error2) {
-      readError = ` (${error2 instanceof Error ? error2.message : String(error2)})`;
-    }
-    if (bytes === void 0) {
-      skip(
-        path12,
-        "unreadable",
-        `could not read the new-side file${readError}; check that the head revision is checked out`
-      );
-      continue;
-    }
-    if (bytes.length > maxFileBytes) {
-      skip(
-        path12,
-        "too-large",
-        `${formatBytes(bytes.length)} is over the ${formatBytes(maxFileBytes)} limit; raise max-file-size to analyse it`
-      );
-      continue;
-    }
-    if (isBinary(bytes)) {
-      skip(path12, "binary", "the file contains NUL bytes; it is not C/C++ text");
-      continue;
-    }
-    const { text, lossy } = decodeSource(bytes);
-    const lang = languageOf(path12, text);
-    const { functions, errorRatio: errorRatio2 } = await extractFunctions(text, lang, path12);
-    const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source));
-    result.functions.push(...changed);
-    result.files.push({
-      path: path12,
-      lang,
-      functions: functions.length,
-      changedFunctions: changed.length,
-      errorRatio: errorRatio2,
-      lossyDecode: lossy
-    });
-  }
-  return result;
-}
-
-// src/model/analyse.ts
-import { setMaxListeners } from "node:events";
 
 // node_modules/yocto-queue/index.js
 var Node2 = class {
@@ -85043,7 +84659,509 @@ function validateConcurrency(concurrency) {
   }
 }
 
+// src/extract/decode.ts
+import { isUtf8 } from "node:buffer";
+var BINARY_PROBE_BYTES = 8e3;
+function isBinary(bytes) {
+  const end = Math.min(bytes.length, BINARY_PROBE_BYTES);
+  for (let i2 = 0; i2 < end; i2++) if (bytes[i2] === 0) return true;
+  return false;
+}
+function decodeSource(bytes) {
+  const hasBom = bytes.length >= 3 && bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191;
+  const body3 = Buffer.from(
+    bytes.buffer,
+    bytes.byteOffset + (hasBom ? 3 : 0),
+    bytes.byteLength - (hasBom ? 3 : 0)
+  );
+  if (isUtf8(body3)) return { text: body3.toString("utf8"), lossy: false };
+  return { text: body3.toString("latin1"), lossy: true };
+}
+
+// src/extract/names.ts
+var WRAPPERS = /* @__PURE__ */ new Set([
+  "function_declarator",
+  "pointer_declarator",
+  "reference_declarator",
+  "parenthesized_declarator",
+  "attributed_declarator"
+]);
+var MAX_NAME = 120;
+function cleanName(text) {
+  const name2 = text.replace(/\s+/g, " ").replace(/\s*::\s*/g, "::").replace(/\boperator\s+(?=[^\w\s])/g, "operator").replace(/\s*([<>,])\s*/g, (_, c) => c === "," ? ", " : c).trim();
+  return name2.length > MAX_NAME ? `${name2.slice(0, MAX_NAME)}\u2026` : name2;
+}
+function innerDeclarator(node) {
+  const field = node.childForFieldName("declarator");
+  if (field) return field;
+  for (const child2 of node.namedChildren) {
+    if (child2 && child2.type !== "attribute_specifier" && child2.type !== "attribute_declaration") return child2;
+  }
+  return null;
+}
+function withoutCastParameters(node) {
+  if (node.type === "operator_cast") {
+    const params = node.childForFieldName("declarator");
+    return params ? node.text.slice(0, params.startIndex - node.startIndex) : node.text;
+  }
+  if (node.type === "qualified_identifier") {
+    const name2 = node.childForFieldName("name");
+    if (name2 && (name2.type === "operator_cast" || name2.type === "qualified_identifier")) {
+      return node.text.slice(0, name2.startIndex - node.startIndex) + withoutCastParameters(name2);
+    }
+  }
+  return node.text;
+}
+function declaredName(definition) {
+  const declarator = definition.childForFieldName("declarator");
+  let node = declarator;
+  let sawFunction = false;
+  while (node && WRAPPERS.has(node.type)) {
+    if (node.type === "function_declarator") sawFunction = true;
+    node = innerDeclarator(node);
+  }
+  if (!sawFunction && declarator?.type === "parenthesized_declarator") {
+    const type = definition.childForFieldName("type");
+    if (type?.type === "type_identifier") return cleanName(type.text);
+  }
+  if (!node) return void 0;
+  return cleanName(withoutCastParameters(node));
+}
+function qualify(scope, name2) {
+  return scope.length === 0 ? name2 : `${scope.join("::")}::${name2}`;
+}
+
+// src/extract/functions.ts
+var CONTAINERS = /* @__PURE__ */ new Set([
+  "translation_unit",
+  "namespace_definition",
+  "declaration_list",
+  "linkage_specification",
+  "template_declaration",
+  "class_specifier",
+  "struct_specifier",
+  "union_specifier",
+  "field_declaration_list",
+  "friend_declaration",
+  "declaration",
+  "field_declaration",
+  "type_definition",
+  "export_declaration",
+  "preproc_if",
+  "preproc_ifdef",
+  "preproc_else",
+  "preproc_elif",
+  "preproc_elifdef",
+  "ERROR"
+]);
+var PREFIXES = /* @__PURE__ */ new Set(["template_declaration", "linkage_specification", "friend_declaration"]);
+var MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
+var CLASS_LIKE = /* @__PURE__ */ new Set(["class_specifier", "struct_specifier", "union_specifier"]);
+var parsers = /* @__PURE__ */ new Map();
+function parserFor(lang) {
+  let parser = parsers.get(lang);
+  if (!parser) {
+    parser = createParser(lang);
+    parsers.set(lang, parser);
+  }
+  return parser;
+}
+function lineStarts(text) {
+  const starts = [0];
+  let at = text.indexOf("\n");
+  while (at >= 0) {
+    starts.push(at + 1);
+    at = text.indexOf("\n", at + 1);
+  }
+  return starts;
+}
+function cutShort(before, definition) {
+  if (before?.type !== "declaration" || before.endPosition.row !== definition.startPosition.row)
+    return void 0;
+  return before.lastChild?.isMissing ? before : void 0;
+}
+var Collector = class {
+  constructor(text, starts, lang, file) {
+    this.text = text;
+    this.starts = starts;
+    this.lang = lang;
+    this.file = file;
+  }
+  functions = [];
+  /**
+   * Walks `root` and collects every definition in it. Iterative (an explicit stack), so that thousands
+   * of nested namespaces or `#if` blocks cannot overflow the call stack. Order does not matter: the
+   * caller sorts the results.
+   */
+  walk(root) {
+    const stack = [{ node: root, type: root.type, scope: { names: [], classDepth: 0 } }];
+    for (let item = stack.pop(); item; item = stack.pop()) this.visit(item, stack);
+  }
+  /** Handles one node; pushes the children to look at onto `stack`. */
+  visit({ node, type, scope, prefix: prefix2, before }, stack) {
+    if (type === "function_definition") {
+      this.definition(node, scope, prefix2 ?? cutShort(before, node));
+      return;
+    }
+    if (!CONTAINERS.has(type)) return;
+    let inner = scope;
+    if (type === "namespace_definition") {
+      const name2 = node.childForFieldName("name");
+      inner = {
+        names: [...scope.names, name2 ? cleanName(name2.text) : "(anonymous namespace)"],
+        classDepth: 0
+      };
+    } else if (CLASS_LIKE.has(type)) {
+      const name2 = node.childForFieldName("name");
+      if (name2) inner = { names: [...scope.names, cleanName(name2.text)], classDepth: scope.classDepth + 1 };
+    } else if (type === "friend_declaration") {
+      inner = { names: scope.names.slice(0, scope.names.length - scope.classDepth), classDepth: 0 };
+    }
+    const childPrefix = PREFIXES.has(type) ? prefix2 ?? node : void 0;
+    const children = node.children;
+    for (let i2 = 0; i2 < children.length; i2++) {
+      const child2 = children[i2];
+      if (!child2) continue;
+      const childType = child2.type;
+      if (childType === "compound_statement") this.macroDefinition(child2, children[i2 - 1], inner);
+      else if (childType === "function_definition" || CONTAINERS.has(childType)) {
+        stack.push({
+          node: child2,
+          type: childType,
+          scope: inner,
+          prefix: childPrefix,
+          before: children[i2 - 1]
+        });
+      }
+    }
+  }
+  definition(node, scope, prefix2) {
+    const body3 = node.childForFieldName("body");
+    if (!body3) return;
+    let name2 = declaredName(node) ?? "(unnamed)";
+    if (MACRO_NAME.test(name2) && scope.classDepth === 0 && !node.childForFieldName("type")) {
+      const declarator = node.childForFieldName("declarator");
+      if (declarator) name2 = cleanName(declarator.text);
+    }
+    this.add(prefix2 ?? node, node, qualify(scope.names, name2));
+  }
+  /**
+   * `SYSCALL_DEFINE1(close, unsigned int, fd) { … }` or `TEST(Suite, Case) { … }`: a macro call that
+   * tree-sitter could not end with `;`, directly followed by a block. Such blocks are function bodies in
+   * practice; the macro call, as written, serves as the name.
+   */
+  macroDefinition(block, before, scope) {
+    if (before?.type !== "expression_statement") return;
+    const call = before.firstNamedChild;
+    if (call?.type !== "call_expression") return;
+    if (block.startPosition.row - call.endPosition.row > 1) return;
+    this.add(before, block, qualify(scope.names, cleanName(call.text)));
+  }
+  add(first, last, name2) {
+    const startRow = first.startPosition.row;
+    const end = last.endPosition;
+    const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    const lineStart = this.starts[startRow] ?? 0;
+    const lead = this.text.slice(lineStart, first.startIndex);
+    const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
+    this.functions.push({
+      file: this.file,
+      name: name2,
+      start: startRow + 1,
+      end: endRow + 1,
+      lang: this.lang,
+      source: this.text.slice(from, last.endIndex)
+    });
+  }
+};
+function errorRatio(tree, lineCount) {
+  const root = tree.rootNode;
+  if (!root.hasError) return 0;
+  const bad = new Uint8Array(lineCount + 2);
+  const mark = (node) => {
+    const last = Math.min(node.endPosition.row, lineCount);
+    for (let row = node.startPosition.row; row <= last; row++) bad[row] = 1;
+  };
+  const stack = [root];
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    const isError3 = node.type === "ERROR";
+    if (isError3 && node.childCount === 0) mark(node);
+    for (const child2 of node.children) {
+      if (!child2) continue;
+      if (child2.hasError) stack.push(child2);
+      if (!isError3 || child2.type === "ERROR" || child2.type === "comment") continue;
+      if (child2.isNamed && child2.childCount > 0) continue;
+      mark(child2);
+    }
+  }
+  let count = 0;
+  for (let row = 0; row < lineCount; row++) count += bad[row];
+  return Math.min(1, count / Math.max(1, lineCount));
+}
+async function extractFunctions(text, lang, file) {
+  const parser = await parserFor(lang);
+  const tree = parser.parse(text);
+  if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
+  try {
+    const starts = lineStarts(text);
+    const collector = new Collector(text, starts, lang, file);
+    collector.walk(tree.rootNode);
+    const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
+    const lineCount = text.endsWith("\n") ? starts.length - 1 : starts.length;
+    return { functions, errorRatio: errorRatio(tree, lineCount) };
+  } finally {
+    tree.delete();
+  }
+}
+
+// src/extract/moved.ts
+function normalizeLine(line) {
+  return line.trim().replace(/\s+/g, " ");
+}
+var OldText = class {
+  /**
+   * Every hunk's non-blank normalized lines, each preceded by `\n`, the hunk ended by `\n`; NUL
+   * separates hunks so a match cannot straddle two of them.
+   */
+  blob;
+  lines = /* @__PURE__ */ new Set();
+  /** Blob offset of the `\n` before a line → that line's index among all hunks' non-blank lines. */
+  lineAt = /* @__PURE__ */ new Map();
+  /** deletedBefore[i]: how many of the non-blank lines before line i were deleted. */
+  deletedBefore = [0];
+  constructor(hunks) {
+    let blob = "";
+    let first = true;
+    for (const hunk of hunks) {
+      if (!first) blob += "\0";
+      first = false;
+      for (const { text, deleted } of hunk) {
+        const norm = normalizeLine(text);
+        if (norm === "") continue;
+        this.lines.add(norm);
+        this.lineAt.set(blob.length, this.deletedBefore.length - 1);
+        this.deletedBefore.push(this.deletedBefore.at(-1) + (deleted ? 1 : 0));
+        blob += `
+${norm}`;
+      }
+      blob += "\n";
+    }
+    this.blob = blob;
+  }
+  /**
+   * True when the function source (whitespace-normalized) appears whole within one old-side hunk, and
+   * that occurrence includes at least one deleted line.
+   */
+  contains(source) {
+    if (this.lines.size === 0) return false;
+    const lines = source.split("\n").map(normalizeLine).filter((line) => line !== "");
+    if (lines.length === 0 || !lines.every((line) => this.lines.has(line))) return false;
+    const needle = `
+${lines.join("\n")}
+`;
+    for (let at = this.blob.indexOf(needle); at >= 0; at = this.blob.indexOf(needle, at + 1)) {
+      const from = this.lineAt.get(at);
+      if (from === void 0) continue;
+      if (this.deletedBefore[from + lines.length] > this.deletedBefore[from]) return true;
+    }
+    return false;
+  }
+};
+
+// src/extract/paths.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+function normalize(pattern) {
+  return pattern.trim().replace(/^\.\//, "").replace(/\/+$/, "");
+}
+function compile(pattern) {
+  const p = normalize(pattern);
+  if (p === "" || p === "**") return () => true;
+  if (!/[*?[\]{}!()]/.test(p)) return (path12) => path12 === p || path12.startsWith(`${p}/`);
+  const match3 = (0, import_picomatch.default)(p, { dot: true });
+  return (path12) => {
+    if (match3(path12)) return true;
+    for (let slash = path12.indexOf("/"); slash >= 0; slash = path12.indexOf("/", slash + 1)) {
+      if (match3(path12.slice(0, slash))) return true;
+    }
+    return false;
+  };
+}
+function anyOf(patterns) {
+  const matchers = patterns.filter((p) => normalize(p) !== "").map(compile);
+  if (matchers.length === 0) return void 0;
+  return (path12) => matchers.some((m) => m(path12));
+}
+function makePathFilter(paths, pathsIgnore) {
+  const include2 = anyOf(paths);
+  const exclude = anyOf(pathsIgnore);
+  return (path12) => {
+    const p = path12.replace(/^\.\//, "");
+    return (include2 === void 0 || include2(p)) && !(exclude?.(p) ?? false);
+  };
+}
+
+// src/extract/select.ts
+function lowerBound(sorted, value) {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function countInRange(lines, from, to) {
+  return lowerBound(lines, to + 1) - lowerBound(lines, from);
+}
+function touches(span, change) {
+  if (change.wholeFile) return true;
+  if (countInRange(change.addedLines, span.start, span.end) > 0) return true;
+  return countInRange(change.deletionPoints, span.start + 1, span.end) > 0;
+}
+
+// src/extract/warnings.ts
+var ERROR_RATIO_WARNING = 0.1;
+
+// src/extract/index.ts
+var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+var READ_CONCURRENCY = 8;
+function nothingToRead(change) {
+  if (change.status === "deleted" || change.status === "mode-only") return true;
+  return !change.wholeFile && change.addedLines.length === 0 && change.deletionPoints.length === 0;
+}
+function combineRepeatedFiles(changes) {
+  const out2 = [];
+  const at = /* @__PURE__ */ new Map();
+  for (const change of changes) {
+    const index = change.status === "deleted" ? void 0 : at.get(change.path);
+    if (index === void 0) {
+      if (change.status !== "deleted") at.set(change.path, out2.length);
+      out2.push(change);
+      continue;
+    }
+    const first = out2[index];
+    out2[index] = {
+      ...change,
+      wholeFile: true,
+      addedLines: [],
+      deletionPoints: [],
+      hunks: [],
+      ...first.oldHunks ? { oldHunks: first.oldHunks } : {}
+    };
+    if (!first.oldHunks) delete out2[index].oldHunks;
+  }
+  return out2;
+}
+function needsRead(change, included) {
+  return languageOf(change.path) !== void 0 && change.status !== "binary" && !nothingToRead(change) && included(change.path);
+}
+async function readOutcome(readFile4, path12) {
+  try {
+    return { bytes: await readFile4(path12), readError: "" };
+  } catch (error2) {
+    return { bytes: void 0, readError: ` (${error2 instanceof Error ? error2.message : String(error2)})` };
+  }
+}
+function unattributedLines(change, functions) {
+  const inside2 = (line, afterStart) => functions.some((fn) => line >= fn.start + afterStart && line <= fn.end);
+  const added = change.addedLines.filter((line) => !inside2(line, 0));
+  const deleted = change.deletionPoints.filter((line) => !inside2(line, 1));
+  return [.../* @__PURE__ */ new Set([...added, ...deleted])].sort((a, b) => a - b);
+}
+function listLines(lines) {
+  const shown = lines.length > 5 ? [...lines.slice(0, 4), `\u2026 ${lines.at(-1)}`] : lines;
+  return `line${lines.length === 1 ? "" : "s"} ${shown.join(", ")}`;
+}
+function formatBytes(bytes) {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+async function findChangedFunctions(allChanges, readFile4, options = {}) {
+  const changes = combineRepeatedFiles(allChanges);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const included = makePathFilter(options.paths ?? [], options.pathsIgnore ?? []);
+  const oldText = new OldText(changes.flatMap((c) => c.oldHunks ?? []));
+  const result = { functions: [], skipped: [], files: [] };
+  const skip = (file, reason, detail) => result.skipped.push({ file, reason, detail });
+  const limit = pLimit(READ_CONCURRENCY);
+  const reads = /* @__PURE__ */ new Map();
+  for (const change of changes) {
+    if (!needsRead(change, included)) continue;
+    reads.set(
+      change,
+      limit(() => readOutcome(readFile4, change.path))
+    );
+  }
+  for (const change of changes) {
+    const { path: path12 } = change;
+    if (languageOf(path12) === void 0) continue;
+    if (change.status !== "binary" && nothingToRead(change)) continue;
+    if (!included(path12)) {
+      skip(path12, "ignored-path", "excluded by paths / paths-ignore");
+      continue;
+    }
+    if (change.status === "binary") {
+      skip(path12, "binary", "the diff marks this file as binary; it has no text to analyse");
+      continue;
+    }
+    const { bytes, readError } = await reads.get(change);
+    if (bytes === void 0) {
+      skip(
+        path12,
+        "unreadable",
+        `could not read the new-side file${readError}; check that the head revision is checked out`
+      );
+      continue;
+    }
+    if (bytes.length > maxFileBytes) {
+      skip(
+        path12,
+        "too-large",
+        `${formatBytes(bytes.length)} is over the ${formatBytes(maxFileBytes)} limit; raise max-file-size to analyse it`
+      );
+      continue;
+    }
+    if (isBinary(bytes)) {
+      skip(path12, "binary", "the file contains NUL bytes; it is not C/C++ text");
+      continue;
+    }
+    let parsed;
+    try {
+      const { text, lossy: lossy2 } = decodeSource(bytes);
+      const lang2 = languageOf(path12, text);
+      parsed = { lang: lang2, lossy: lossy2, ...await extractFunctions(text, lang2, path12) };
+    } catch (error2) {
+      const message = error2 instanceof Error ? error2.message : String(error2);
+      skip(path12, "unparsed", `extracting its functions failed (${message}); review the change by hand`);
+      continue;
+    }
+    const { lang, lossy, functions, errorRatio: errorRatio2 } = parsed;
+    const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source));
+    result.functions.push(...changed);
+    result.files.push({
+      path: path12,
+      lang,
+      functions: functions.length,
+      changedFunctions: changed.length,
+      errorRatio: errorRatio2,
+      lossyDecode: lossy
+    });
+    if (errorRatio2 > ERROR_RATIO_WARNING) {
+      const stray = unattributedLines(change, functions);
+      if (stray.length > 0) {
+        skip(
+          path12,
+          "unparsed",
+          `${stray.length === 1 ? "1 changed line" : `${stray.length} changed lines`} (${listLines(stray)}) ${stray.length === 1 ? "lies" : "lie"} outside every function found, and ${Math.round(errorRatio2 * 100)}% of the file did not parse (often macros tree-sitter cannot expand): a function there may have been missed; review those lines by hand`
+        );
+      }
+    }
+  }
+  return result;
+}
+
 // src/model/analyse.ts
+import { setMaxListeners } from "node:events";
 var DEFAULT_CONCURRENCY = 8;
 function verdictCacheKey(backend, fn) {
   const source = backend.cacheSource ? backend.cacheSource(fn) : `${fn.lang}
@@ -85189,9 +85307,6 @@ async function runPipeline(input) {
   }
   const findings = findingsOf(analyses);
   const verdicts = analyses.flatMap((a) => "verdict" in a ? [a.verdict] : []);
-  const skippedByReason = {};
-  for (const s of skipped2) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-  const ignored = skippedByReason["ignored-path"] ?? 0;
   return {
     functions,
     analyses,
@@ -85208,12 +85323,26 @@ async function runPipeline(input) {
       unclassified: unclassified.length,
       cached: verdicts.filter((v) => v.cached).length,
       findings: findings.length,
-      skipped: skipped2.length - ignored,
-      ignored,
-      skippedByReason,
+      ...skipCounts(skipped2),
       durationMs: Math.round(performance.now() - started)
     }
   };
+}
+function skipCounts(skipped2) {
+  const skippedByReason = {};
+  let total = 0;
+  for (const s of skipped2) {
+    const n = s.count ?? 1;
+    skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + n;
+    total += n;
+  }
+  const ignored = skippedByReason["ignored-path"] ?? 0;
+  return { skipped: total - ignored, ignored, skippedByReason };
+}
+function withSkipped(result, extra) {
+  if (extra.length === 0) return result;
+  const skipped2 = [...extra, ...result.skipped];
+  return { ...result, skipped: skipped2, stats: { ...result.stats, ...skipCounts(skipped2) } };
 }
 function emptyPipelineResult(changes) {
   return {
@@ -85265,6 +85394,8 @@ function evaluateGate(input) {
 }
 
 // src/report/sarif.ts
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname6 } from "node:path";
 var MAX_SARIF_RESULTS = 5e3;
 var MAX_SARIF_NOTIFICATIONS = 1e3;
 var MAX_MESSAGE_CHARS = 1e3;
@@ -85353,7 +85484,8 @@ function notificationsOf(input, droppedResults) {
   const notes = [];
   const unanalysed = [
     ...input.skipped.map((s) => ({
-      file: s.file,
+      // An entry for many files (those GitHub did not list) has no one location.
+      ...s.count === void 0 ? { file: s.file } : {},
       function: s.function,
       id: `vulnreview/skipped/${s.reason}`,
       text: `${s.function ? `Function \`${s.function}\`` : "File"} in ${s.file} was not analysed (${s.reason}): ${s.detail}`
@@ -85370,9 +85502,11 @@ function notificationsOf(input, droppedResults) {
       level: "warning",
       descriptor: { id: u.id },
       message: { text: u.text },
-      locations: [
-        { physicalLocation: { artifactLocation: { uri: pathToUri(u.file), uriBaseId: "%SRCROOT%" } } }
-      ]
+      ...u.file !== void 0 ? {
+        locations: [
+          { physicalLocation: { artifactLocation: { uri: pathToUri(u.file), uriBaseId: "%SRCROOT%" } } }
+        ]
+      } : {}
     });
   }
   if (unanalysed.length > MAX_SARIF_NOTIFICATIONS) {
@@ -85427,6 +85561,17 @@ function buildSarif(input) {
     ]
   };
 }
+async function writeSarifFile(path12, result, run3) {
+  const sarif = buildSarif({
+    findings: result.findings,
+    skipped: result.skipped.filter((s) => s.reason !== "ignored-path"),
+    unclassified: result.unclassified,
+    ...run3
+  });
+  await mkdir3(dirname6(path12), { recursive: true });
+  await writeFile3(path12, `${JSON.stringify(sarif, null, 2)}
+`);
+}
 
 // src/report/summary.ts
 var MAX_SUMMARY_ROWS = 200;
@@ -85437,10 +85582,12 @@ var SKIP_LABEL = {
   "too-long": "function over the token budget",
   "backend-error": "model failed after retries",
   "budget-exhausted": "time budget ran out",
-  "ignored-path": "excluded by paths / paths-ignore (not counted as unanalysed)"
+  "ignored-path": "excluded by paths / paths-ignore (not counted as unanalysed)",
+  unparsed: "file with changes in code that did not parse"
 };
 function lineLink(blobBaseUrl, path12, start2, end) {
-  return `${blobBaseUrl}/${pathToUri(path12)}#L${start2}-L${end}`;
+  const uri = pathToUri(path12).replace(/\(/g, "%28").replace(/\)/g, "%29");
+  return `${blobBaseUrl}/${uri}#L${start2}-L${end}`;
 }
 function codeCell(text) {
   return sanitize(text, 200).replace(/\|/g, "\\|");
@@ -85457,7 +85604,7 @@ function confidenceBands(findings) {
 function renderSummary(result, ctx) {
   const { stats, findings } = result;
   const lines = ["## vulnreview", ""];
-  if (ctx.notice) lines.push(`> ${ctx.notice}`, "");
+  if (ctx.notice) lines.push(`> ${escapeMarkdown(ctx.notice, 1e3)}`, "");
   const incomplete = unanalysedCount(result);
   if (incomplete > 0) {
     lines.push(
@@ -85532,19 +85679,6 @@ function setOutputs(values) {
   setOutput("skipped-functions", values.skipped);
   setOutput("sarif-file", values.sarif);
 }
-async function writeSarif(config, result, backend) {
-  const sarif = buildSarif({
-    findings: result.findings,
-    skipped: result.skipped.filter((s) => s.reason !== "ignored-path"),
-    unclassified: result.unclassified,
-    backend: backend?.name ?? "rules",
-    model: backend?.model ?? "none",
-    category: config.category
-  });
-  await mkdir3(dirname6(config.sarifFile), { recursive: true });
-  await writeFile3(config.sarifFile, `${JSON.stringify(sarif, null, 2)}
-`);
-}
 async function chooseReader(octokit, pr, files) {
   const workspace = process.env.GITHUB_WORKSPACE;
   if (workspace && await workspaceHeadSha(workspace) === pr.headSha) {
@@ -85554,7 +85688,7 @@ async function chooseReader(octokit, pr, files) {
   info2(`Reading files at ${pr.headSha.slice(0, 12)} through the GitHub API`);
   return apiReader(octokit, pr, files, (m) => warning(m));
 }
-async function postReview2(octokit, pr, config, changes, result, unlisted) {
+async function postReview2(octokit, pr, config, changes, result, partialListing) {
   try {
     const self2 = await whoAmI(octokit);
     const [existing, bodies] = await Promise.all([
@@ -85565,7 +85699,7 @@ async function postReview2(octokit, pr, config, changes, result, unlisted) {
       ...result.skipped.filter((s) => s.reason !== "ignored-path").map((s) => s.file),
       ...result.unclassified.map((u) => u.fn.file)
     ]);
-    if (unlisted > 0) {
+    if (partialListing) {
       const listed = new Set(changes.map((c) => c.path));
       for (const c of existing) if (!listed.has(c.path)) incompletePaths.add(c.path);
     }
@@ -85576,11 +85710,12 @@ async function postReview2(octokit, pr, config, changes, result, unlisted) {
       existingReviewBodies: bodies,
       self: self2,
       maxComments: config.maxComments,
-      incompletePaths
+      incompletePaths,
+      category: config.category
     });
     const { GITHUB_SERVER_URL, GITHUB_RUN_ID } = process.env;
     const outcome = await applyReviewPlan(octokit, pr, plan, {
-      unanalysed: unanalysedCount(result) + unlisted,
+      unanalysed: unanalysedCount(result),
       ...GITHUB_RUN_ID ? {
         summaryUrl: `${GITHUB_SERVER_URL ?? "https://github.com"}/${pr.owner}/${pr.repo}/actions/runs/${GITHUB_RUN_ID}`
       } : {},
@@ -85674,19 +85809,24 @@ async function run2(overrides = {}) {
     ...overrides.github
   });
   const files = await listPullRequestFiles(octokit, pr);
-  const unlisted = unlistedFiles(pr, files);
+  const unlisted = unlistedSkip(pr, files);
   const { changes, warnings } = toFileChanges(files);
   warnings.forEach((w) => {
     warning(w);
   });
-  const unlistedNote = unlisted > 0 ? `this pull request changes ${pr.changedFiles} files and GitHub's API lists only the first ${LIST_FILES_CAP}: the other ${unlisted} were not analysed (run \`vulnreview scan\` on a checkout to cover them)` : void 0;
-  if (unlistedNote) warning(`vulnreview: ${unlistedNote}`);
-  const { result, backend, notice: notice2 } = await analyse(config, apiKey, octokit, pr, files, changes);
-  await writeSarif(config, result, backend);
-  const review = await postReview2(octokit, pr, config, changes, result, unlisted);
+  if (unlisted) warning(`vulnreview: ${unlisted.detail}`);
+  const analysed = await analyse(config, apiKey, octokit, pr, files, changes);
+  const { backend, notice: notice2 } = analysed;
+  const result = withSkipped(analysed.result, unlisted ? [unlisted] : []);
+  await writeSarifFile(config.sarifFile, result, {
+    backend: backend?.name ?? "rules",
+    model: backend?.model ?? "none",
+    category: config.category
+  });
+  const review = await postReview2(octokit, pr, config, changes, result, unlisted !== void 0);
   const gate = evaluateGate({
     findings: result.findings,
-    unanalysed: unanalysedCount(result) + unlisted,
+    unanalysed: unanalysedCount(result),
     failOnConfidence: config.failOnConfidence,
     onError: config.onError
   });
@@ -85700,9 +85840,6 @@ async function run2(overrides = {}) {
       blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
       failOnConfidence: config.failOnConfidence
     });
-    if (unlistedNote) markdown += `
-> ${unlistedNote[0].toUpperCase()}${unlistedNote.slice(1)}.
-`;
     if (review?.readOnly)
       markdown += "\n> Review comments were not posted: the token is read-only (fork pull request).\n";
     await appendFile2(process.env.GITHUB_STEP_SUMMARY, `${markdown}
@@ -85712,7 +85849,7 @@ async function run2(overrides = {}) {
     findings: result.findings.length,
     high: gate.highConfidence,
     analysed: result.stats.analysed,
-    skipped: result.stats.skipped + result.stats.unclassified + unlisted,
+    skipped: result.stats.skipped + result.stats.unclassified,
     sarif: config.sarifFile
   });
   gate.warnings.forEach((w) => {

@@ -1,7 +1,6 @@
 // The action: pull request → pipeline → SARIF, review, summary, outputs, gate. main.ts only calls run().
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import { actionsVerdictCache } from './actions-cache.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
@@ -9,13 +8,7 @@ import { languageOf } from './extract/language.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
 import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
 import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
-import {
-  LIST_FILES_CAP,
-  listPullRequestFiles,
-  type PrFile,
-  toFileChanges,
-  unlistedFiles,
-} from './github/pr-files.ts';
+import { listPullRequestFiles, type PrFile, toFileChanges, unlistedSkip } from './github/pr-files.ts';
 import {
   applyReviewPlan,
   listExistingComments,
@@ -25,10 +18,16 @@ import {
 } from './github/reviews.ts';
 import type { Backend } from './model/backend.ts';
 import { createBackend } from './model/create.ts';
-import { emptyPipelineResult, type PipelineResult, runPipeline, unanalysedCount } from './pipeline.ts';
+import {
+  emptyPipelineResult,
+  type PipelineResult,
+  runPipeline,
+  unanalysedCount,
+  withSkipped,
+} from './pipeline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
-import { buildSarif } from './report/sarif.ts';
+import { writeSarifFile } from './report/sarif.ts';
 import { renderSummary } from './report/summary.ts';
 import type { FileChange } from './types.ts';
 
@@ -44,23 +43,6 @@ function setOutputs(values: {
   core.setOutput('analysed-functions', values.analysed);
   core.setOutput('skipped-functions', values.skipped);
   core.setOutput('sarif-file', values.sarif);
-}
-
-async function writeSarif(
-  config: RunConfig,
-  result: PipelineResult,
-  backend: Backend | undefined,
-): Promise<void> {
-  const sarif = buildSarif({
-    findings: result.findings,
-    skipped: result.skipped.filter((s) => s.reason !== 'ignored-path'),
-    unclassified: result.unclassified,
-    backend: backend?.name ?? 'rules',
-    model: backend?.model ?? 'none',
-    category: config.category,
-  });
-  await mkdir(dirname(config.sarifFile), { recursive: true });
-  await writeFile(config.sarifFile, `${JSON.stringify(sarif, null, 2)}\n`);
 }
 
 /** Files at the head SHA: from the workspace only when it is checked out at exactly that commit. */
@@ -84,7 +66,8 @@ async function postReview(
   config: RunConfig,
   changes: FileChange[],
   result: PipelineResult,
-  unlisted: number,
+  /** GitHub did not list every file (past its 3000-file cap). */
+  partialListing: boolean,
 ): Promise<ReviewOutcome | undefined> {
   try {
     const self = await whoAmI(octokit);
@@ -97,7 +80,7 @@ async function postReview(
       ...result.unclassified.map((u) => u.fn.file),
     ]);
     // Past GitHub's file-listing cap, a comment on a file not listed is about code this run never saw.
-    if (unlisted > 0) {
+    if (partialListing) {
       const listed = new Set(changes.map((c) => c.path));
       for (const c of existing) if (!listed.has(c.path)) incompletePaths.add(c.path);
     }
@@ -109,10 +92,11 @@ async function postReview(
       self,
       maxComments: config.maxComments,
       incompletePaths,
+      category: config.category,
     });
     const { GITHUB_SERVER_URL, GITHUB_RUN_ID } = process.env;
     const outcome = await applyReviewPlan(octokit, pr, plan, {
-      unanalysed: unanalysedCount(result) + unlisted,
+      unanalysed: unanalysedCount(result),
       ...(GITHUB_RUN_ID
         ? {
             summaryUrl: `${GITHUB_SERVER_URL ?? 'https://github.com'}/${pr.owner}/${pr.repo}/actions/runs/${GITHUB_RUN_ID}`,
@@ -234,25 +218,28 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     ...overrides.github,
   });
   const files = await listPullRequestFiles(octokit, pr);
-  const unlisted = unlistedFiles(pr, files);
+  const unlisted = unlistedSkip(pr, files);
   const { changes, warnings } = toFileChanges(files);
   warnings.forEach((w) => {
     core.warning(w);
   });
-  const unlistedNote =
-    unlisted > 0
-      ? `this pull request changes ${pr.changedFiles} files and GitHub's API lists only the first ${LIST_FILES_CAP}: the other ${unlisted} were not analysed (run \`vulnreview scan\` on a checkout to cover them)`
-      : undefined;
-  if (unlistedNote) core.warning(`vulnreview: ${unlistedNote}`);
+  if (unlisted) core.warning(`vulnreview: ${unlisted.detail}`);
 
-  const { result, backend, notice } = await analyse(config, apiKey, octokit, pr, files, changes);
-  await writeSarif(config, result, backend);
+  const analysed = await analyse(config, apiKey, octokit, pr, files, changes);
+  const { backend, notice } = analysed;
+  // Unlisted files may hold C/C++ even when the listed ones do not: never a silent pass.
+  const result = withSkipped(analysed.result, unlisted ? [unlisted] : []);
+  await writeSarifFile(config.sarifFile, result, {
+    backend: backend?.name ?? 'rules',
+    model: backend?.model ?? 'none',
+    category: config.category,
+  });
   // Even with no findings (or no C/C++ left in the change) the review step runs: comments of ours from
   // an earlier push may now be outdated and have to go.
-  const review = await postReview(octokit, pr, config, changes, result, unlisted);
+  const review = await postReview(octokit, pr, config, changes, result, unlisted !== undefined);
   const gate = evaluateGate({
     findings: result.findings,
-    unanalysed: unanalysedCount(result) + unlisted,
+    unanalysed: unanalysedCount(result),
     failOnConfidence: config.failOnConfidence,
     onError: config.onError,
   });
@@ -267,7 +254,6 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
       blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
       failOnConfidence: config.failOnConfidence,
     });
-    if (unlistedNote) markdown += `\n> ${unlistedNote[0]!.toUpperCase()}${unlistedNote.slice(1)}.\n`;
     if (review?.readOnly)
       markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
     // Appended directly: core.summary remembers the first file it wrote to for the life of the process.
@@ -277,7 +263,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     findings: result.findings.length,
     high: gate.highConfidence,
     analysed: result.stats.analysed,
-    skipped: result.stats.skipped + result.stats.unclassified + unlisted,
+    skipped: result.stats.skipped + result.stats.unclassified,
     sarif: config.sarifFile,
   });
   gate.warnings.forEach((w) => {

@@ -29,19 +29,27 @@ export function cacheKeys(backend: Backend, headSha: string): { key: string; pre
 export function actionsVerdictCache(backend: Backend, headSha: string, tempDir: string): ActionsVerdictCache {
   const dir = join(tempDir, DIR_NAME);
   const keys = cacheKeys(backend, headSha);
+  // The rules backend answers in about a millisecond a function: a cache round trip to GitHub costs more
+  // than it saves, so its verdicts stay within the run.
+  const worthKeeping = backend.name !== 'rules';
+  let exactHit = false;
   return {
     cache: new FileVerdictCache(dir),
     async restore() {
-      if (!cache.isFeatureAvailable()) return;
+      if (!worthKeeping || !cache.isFeatureAvailable()) return;
       try {
         const hit = await cache.restoreCache([dir], keys.key, [keys.prefix]);
-        core.info(hit ? `Verdict cache restored (${hit})` : 'No verdict cache yet');
+        exactHit = hit === keys.key;
+        core.info(
+          hit ? `Verdict cache restored (${hit})` : 'No verdict cache saved for this model and prompt yet',
+        );
       } catch (error) {
         core.warning(`Could not restore the verdict cache: ${String(error)}`);
       }
     },
     async save() {
-      if (!cache.isFeatureAvailable()) return;
+      // A re-run of the same commit restored this very key: caches are immutable, saving again only fails.
+      if (!worthKeeping || exactHit || !cache.isFeatureAvailable()) return;
       try {
         await cache.saveCache([dir], keys.key);
       } catch (error) {

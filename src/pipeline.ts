@@ -103,10 +103,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const findings = findingsOf(analyses);
   const verdicts = analyses.flatMap((a) => ('verdict' in a ? [a.verdict] : []));
 
-  const skippedByReason: Partial<Record<SkipReason, number>> = {};
-  for (const s of skipped) skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + 1;
-  const ignored = skippedByReason['ignored-path'] ?? 0;
-
   return {
     functions,
     analyses,
@@ -123,12 +119,35 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       unclassified: unclassified.length,
       cached: verdicts.filter((v) => v.cached).length,
       findings: findings.length,
-      skipped: skipped.length - ignored,
-      ignored,
-      skippedByReason,
+      ...skipCounts(skipped),
       durationMs: Math.round(performance.now() - started),
     },
   };
+}
+
+/** The stats' skip counts; an entry counts as many files or functions as it stands for. */
+function skipCounts(
+  skipped: readonly Skipped[],
+): Pick<PipelineStats, 'skipped' | 'ignored' | 'skippedByReason'> {
+  const skippedByReason: Partial<Record<SkipReason, number>> = {};
+  let total = 0;
+  for (const s of skipped) {
+    const n = s.count ?? 1;
+    skippedByReason[s.reason] = (skippedByReason[s.reason] ?? 0) + n;
+    total += n;
+  }
+  const ignored = skippedByReason['ignored-path'] ?? 0;
+  return { skipped: total - ignored, ignored, skippedByReason };
+}
+
+/**
+ * `result` with more that went unanalysed outside the pipeline (files GitHub did not list), listed first
+ * and counted like the rest: by the gate, the summary, SARIF and the outputs.
+ */
+export function withSkipped(result: PipelineResult, extra: readonly Skipped[]): PipelineResult {
+  if (extra.length === 0) return result;
+  const skipped = [...extra, ...result.skipped];
+  return { ...result, skipped, stats: { ...result.stats, ...skipCounts(skipped) } };
 }
 
 /** The result for a change with nothing to analyse (no C/C++ file in it). */

@@ -36,9 +36,17 @@ export interface FileChange {
   hunks: HunkRange[];
   /**
    * Old-side lines (context and deleted) of each hunk, set by the diff parser. Lets extraction tell a
-   * function that was only moved (its exact text was already there) from a changed one.
+   * function that was only moved (its exact text was already there, and at least part of it was deleted)
+   * from a changed one.
    */
-  oldHunks?: string[][];
+  oldHunks?: OldLine[][];
+}
+
+/** One old-side line of a hunk: its text (without the diff's ` `/`-` column) and whether it was deleted. */
+export interface OldLine {
+  text: string;
+  /** true for a `-` line, false for a context line that is still there on the new side. */
+  deleted: boolean;
 }
 
 /** A function definition the change touched, exactly as it stands on the new side. */
@@ -96,6 +104,8 @@ export interface Skipped {
   function?: string;
   reason: SkipReason;
   detail: string;
+  /** How many files or functions this one entry stands for (files GitHub would not list); default 1. */
+  count?: number;
 }
 
 export type SkipReason =
@@ -105,7 +115,11 @@ export type SkipReason =
   | 'too-long' // function over the token budget
   | 'backend-error' // the model failed after retries
   | 'budget-exhausted' // the overall time budget ran out before its turn
-  | 'ignored-path'; // excluded by paths / paths-ignore (listed, not counted as unanalysed)
+  | 'ignored-path' // excluded by paths / paths-ignore (listed, not counted as unanalysed)
+  // A C/C++ file whose changed lines could not all be attributed to a function: tree-sitter parsed too
+  // little of it (errorRatio over the warning threshold) and some changed lines lie outside every
+  // function found, or extracting its functions failed outright. One entry per file; review by hand.
+  | 'unparsed';
 
 /** The outcome for one function: a verdict, or the reason it has none. */
 export type Analysis = { fn: ChangedFunction; verdict: Verdict } | { fn: ChangedFunction; skipped: Skipped };

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Backend, BackendError } from '../src/model/backend.ts';
 import { createBackend } from '../src/model/create.ts';
-import { runPipeline, unanalysedCount } from '../src/pipeline.ts';
+import { emptyPipelineResult, runPipeline, unanalysedCount, withSkipped } from '../src/pipeline.ts';
 import type { FileChange, FunctionInput, Verdict } from '../src/types.ts';
 
 const SOURCE = `#include <string.h>
@@ -130,5 +130,25 @@ describe('runPipeline', () => {
     expect(result.findings[0]!.verdict.backend).toBe('rules');
     expect(result.stats.analysed).toBe(3);
     expect(unanalysedCount(result)).toBe(0);
+  });
+});
+
+describe('withSkipped', () => {
+  it('lists what went unanalysed outside the pipeline first, counted as many as it stands for', () => {
+    const base = withSkipped(emptyPipelineResult([]), [
+      { file: 'vendor/x.c', reason: 'ignored-path', detail: 'paths-ignore' },
+    ]);
+    expect(unanalysedCount(base)).toBe(0);
+    const r = withSkipped(base, [
+      { file: '(5 files GitHub did not list)', reason: 'unreadable', detail: 'cap', count: 5 },
+    ]);
+    expect(r.skipped.map((s) => s.file)).toEqual(['(5 files GitHub did not list)', 'vendor/x.c']);
+    expect(r.stats).toMatchObject({
+      skipped: 5,
+      ignored: 1,
+      skippedByReason: { unreadable: 5, 'ignored-path': 1 },
+    });
+    expect(unanalysedCount(r)).toBe(5);
+    expect(withSkipped(r, [])).toBe(r);
   });
 });

@@ -1,8 +1,8 @@
 // `vulnreview scan`: the action's pipeline on a local change — a git repository (working tree or two
 // revisions) or a patch file against a directory — with the findings on stdout and a SARIF file.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   type BackendChoice,
@@ -30,7 +30,7 @@ import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
 import { runPipeline, unanalysedCount } from '../pipeline.ts';
 import { evaluateGate, type OnError } from '../report/gate.ts';
-import { buildSarif } from '../report/sarif.ts';
+import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
 import type { FileChange } from '../types.ts';
 
@@ -199,16 +199,11 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     await backend.close?.();
   }
 
-  const sarif = buildSarif({
-    findings: result.findings,
-    skipped: result.skipped.filter((s) => s.reason !== 'ignored-path'),
-    unclassified: result.unclassified,
+  await writeSarifFile(resolve(options.sarif), result, {
     backend: backend.name,
     model: backend.model,
     category: options.category,
   });
-  await mkdir(dirname(resolve(options.sarif)), { recursive: true });
-  await writeFile(options.sarif, `${JSON.stringify(sarif, null, 2)}\n`);
   io.stdout(options.format === 'json' ? renderJson(result) : renderTable(result));
   io.stderr(`vulnreview: SARIF written to ${options.sarif}\n`);
 

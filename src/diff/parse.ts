@@ -1,7 +1,7 @@
 // Unified diff → FileChange[]: the new-side lines each file gained and where it lost lines.
 // scan.ts splits and validates; parse-diff reads each file's hunks; this file turns both into FileChange.
 import parseDiff from 'parse-diff';
-import type { FileChange, FileStatus, HunkRange } from '../types.ts';
+import type { FileChange, FileStatus, HunkRange, OldLine } from '../types.ts';
 import { DiffParseError, diffLines, type Section, scanDiff, sectionPaths } from './scan.ts';
 
 export { DiffParseError } from './scan.ts';
@@ -106,14 +106,14 @@ function toFileChange(section: Section): FileChange {
       path,
     );
   }
-  const oldHunks: string[][] = [];
+  const oldHunks: OldLine[][] = [];
   const hunks: HunkRange[] = [];
   for (const chunk of chunks) {
     hunks.push({ newStart: chunk.newStart, newLines: chunk.newLines });
     // The next new-side line; git writes the line *before* the hunk as newStart of an empty new side.
     let next = chunk.newLines === 0 ? chunk.newStart + 1 : chunk.newStart;
     let inDeletion = false;
-    const oldSide: string[] = [];
+    const oldSide: OldLine[] = [];
     oldHunks.push(oldSide);
     for (const c of chunk.changes) {
       // parse-diff repeats the previous change for a "\ No newline at end of file" marker.
@@ -121,11 +121,11 @@ function toFileChange(section: Section): FileChange {
       if (c.type === 'del') {
         if (!inDeletion) change.deletionPoints.push(next);
         inDeletion = true;
-        oldSide.push(c.content.slice(1));
+        oldSide.push({ text: c.content.slice(1), deleted: true });
         continue;
       }
       inDeletion = false;
-      if (c.type === 'normal') oldSide.push(c.content.slice(1));
+      if (c.type === 'normal') oldSide.push({ text: c.content.slice(1), deleted: false });
       if (c.type === 'add') change.addedLines.push(next);
       next++;
     }

@@ -52,6 +52,18 @@ const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 const CLASS_LIKE = new Set(['class_specifier', 'struct_specifier', 'union_specifier']);
 
+/** A node still to visit, with what its parents tell about it. */
+interface Visit {
+  node: Node;
+  /** `node.type`, read once because every property read is a call into wasm. */
+  type: string;
+  scope: Scope;
+  /** The `template`/`extern "C"`/`friend` wrapper the definition's first line belongs to. */
+  prefix?: Node | undefined;
+  /** The previous sibling (a declaration cut short by an unknown macro may be the definition's start). */
+  before?: Node | null | undefined;
+}
+
 interface Scope {
   names: string[];
   /** How many trailing entries of `names` are classes (a `friend` definition is not a member). */
@@ -100,8 +112,18 @@ class Collector {
     private readonly file: string,
   ) {}
 
-  /** `type` is `node.type`, passed in because every property read is a call into wasm. */
-  visit(node: Node, type: string, scope: Scope, prefix: Node | undefined, before?: Node | null): void {
+  /**
+   * Walks `root` and collects every definition in it. Iterative (an explicit stack), so that thousands
+   * of nested namespaces or `#if` blocks cannot overflow the call stack. Order does not matter: the
+   * caller sorts the results.
+   */
+  walk(root: Node): void {
+    const stack: Visit[] = [{ node: root, type: root.type, scope: { names: [], classDepth: 0 } }];
+    for (let item = stack.pop(); item; item = stack.pop()) this.visit(item, stack);
+  }
+
+  /** Handles one node; pushes the children to look at onto `stack`. */
+  private visit({ node, type, scope, prefix, before }: Visit, stack: Visit[]): void {
     if (type === 'function_definition') {
       this.definition(node, scope, prefix ?? cutShort(before, node));
       return;
@@ -127,7 +149,15 @@ class Collector {
       if (!child) continue;
       const childType = child.type;
       if (childType === 'compound_statement') this.macroDefinition(child, children[i - 1], inner);
-      else this.visit(child, childType, inner, childPrefix, children[i - 1]);
+      else if (childType === 'function_definition' || CONTAINERS.has(childType)) {
+        stack.push({
+          node: child,
+          type: childType,
+          scope: inner,
+          prefix: childPrefix,
+          before: children[i - 1],
+        });
+      }
     }
   }
 
@@ -222,8 +252,7 @@ export async function extractFunctions(text: string, lang: Lang, file: string): 
   try {
     const starts = lineStarts(text);
     const collector = new Collector(text, starts, lang, file);
-    const root = tree.rootNode;
-    collector.visit(root, root.type, { names: [], classDepth: 0 }, undefined);
+    collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;
     return { functions, errorRatio: errorRatio(tree, lineCount) };

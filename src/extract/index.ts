@@ -1,12 +1,14 @@
 // FileChange[] + a way to read new-side files → the functions the change touched, the files left out
 // (and why), and a per-file report. Used by the pipeline, the action and the CLI.
+import pLimit from 'p-limit';
 import type { ChangedFunction, FileChange, Lang, Skipped } from '../types.ts';
 import { decodeSource, isBinary } from './decode.ts';
-import { extractFunctions } from './functions.ts';
+import { extractFunctions, type FileFunctions, type FunctionDef } from './functions.ts';
 import { languageOf } from './language.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
 import { touches } from './select.ts';
+import { ERROR_RATIO_WARNING } from './warnings.ts';
 
 export { decodeSource, isBinary } from './decode.ts';
 export { extractFunctions, type FileFunctions, type FunctionDef } from './functions.ts';
@@ -14,6 +16,9 @@ export { languageOf } from './language.ts';
 export { makePathFilter } from './paths.ts';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/** How many files are read at once (the GitHub reader makes one API round trip per file). */
+const READ_CONCURRENCY = 8;
 
 export interface ExtractOptions {
   /** Files larger than this are skipped as 'too-large'. Default 1 MiB. */
@@ -83,6 +88,52 @@ function combineRepeatedFiles(changes: readonly FileChange[]): FileChange[] {
   return out;
 }
 
+/** A file the loop below will read: C/C++, with lines to analyse, included, not binary by the diff. */
+function needsRead(change: FileChange, included: (path: string) => boolean): boolean {
+  return (
+    languageOf(change.path) !== undefined &&
+    change.status !== 'binary' &&
+    !nothingToRead(change) &&
+    included(change.path)
+  );
+}
+
+interface ReadOutcome {
+  bytes: Uint8Array | undefined;
+  /** ` (why)` when the reader threw, else empty. */
+  readError: string;
+}
+
+/** Never rejects, so a read started early cannot become an unhandled rejection. */
+async function readOutcome(
+  readFile: (path: string) => Promise<Uint8Array | undefined>,
+  path: string,
+): Promise<ReadOutcome> {
+  try {
+    return { bytes: await readFile(path), readError: '' };
+  } catch (error) {
+    return { bytes: undefined, readError: ` (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+/**
+ * The changed lines no function accounts for: added lines outside every [start, end], and deletion
+ * points outside every (start, end] (the rule of `touches`). Wholly changed files have none.
+ */
+function unattributedLines(change: FileChange, functions: readonly FunctionDef[]): number[] {
+  const inside = (line: number, afterStart: number) =>
+    functions.some((fn) => line >= fn.start + afterStart && line <= fn.end);
+  const added = change.addedLines.filter((line) => !inside(line, 0));
+  const deleted = change.deletionPoints.filter((line) => !inside(line, 1));
+  return [...new Set([...added, ...deleted])].sort((a, b) => a - b);
+}
+
+/** `3, 7, 12` or `3, 7, 12, … 40` for many. */
+function listLines(lines: readonly number[]): string {
+  const shown = lines.length > 5 ? [...lines.slice(0, 4), `… ${lines.at(-1)}`] : lines;
+  return `line${lines.length === 1 ? '' : 's'} ${shown.join(', ')}`;
+}
+
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
@@ -90,7 +141,9 @@ function formatBytes(bytes: number): string {
 /**
  * Finds the functions each changed C/C++ file's change touched. Non-C/C++ files, deleted files and
  * mode-only changes are ignored (nothing to analyse). Binary, unreadable, too-large and path-excluded
- * C/C++ files are listed in `skipped`; none is dropped silently.
+ * C/C++ files are listed in `skipped`; none is dropped silently. So is, as `unparsed`, a file whose
+ * extraction failed, and one that mostly did not parse (errorRatio over ERROR_RATIO_WARNING) where
+ * changed lines lie outside every function found: a function there may have been missed.
  */
 export async function findChangedFunctions(
   allChanges: FileChange[],
@@ -105,6 +158,18 @@ export async function findChangedFunctions(
   const skip = (file: string, reason: Skipped['reason'], detail: string) =>
     result.skipped.push({ file, reason, detail });
 
+  // Start the reads up front, at most READ_CONCURRENCY at a time (the API reader makes one round trip
+  // per file), and take their results in diff order.
+  const limit = pLimit(READ_CONCURRENCY);
+  const reads = new Map<FileChange, Promise<ReadOutcome>>();
+  for (const change of changes) {
+    if (!needsRead(change, included)) continue;
+    reads.set(
+      change,
+      limit(() => readOutcome(readFile, change.path)),
+    );
+  }
+
   for (const change of changes) {
     const { path } = change;
     if (languageOf(path) === undefined) continue;
@@ -117,13 +182,7 @@ export async function findChangedFunctions(
       skip(path, 'binary', 'the diff marks this file as binary; it has no text to analyse');
       continue;
     }
-    let bytes: Uint8Array | undefined;
-    let readError = '';
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      readError = ` (${error instanceof Error ? error.message : String(error)})`;
-    }
+    const { bytes, readError } = await reads.get(change)!;
     if (bytes === undefined) {
       skip(
         path,
@@ -144,9 +203,18 @@ export async function findChangedFunctions(
       skip(path, 'binary', 'the file contains NUL bytes; it is not C/C++ text');
       continue;
     }
-    const { text, lossy } = decodeSource(bytes);
-    const lang = languageOf(path, text)!;
-    const { functions, errorRatio } = await extractFunctions(text, lang, path);
+    // One file that breaks the parser or the walk must not end the run: it is listed and counted.
+    let parsed: { lang: Lang; lossy: boolean } & FileFunctions;
+    try {
+      const { text, lossy } = decodeSource(bytes);
+      const lang = languageOf(path, text)!;
+      parsed = { lang, lossy, ...(await extractFunctions(text, lang, path)) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      skip(path, 'unparsed', `extracting its functions failed (${message}); review the change by hand`);
+      continue;
+    }
+    const { lang, lossy, functions, errorRatio } = parsed;
     const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source));
     result.functions.push(...changed);
     result.files.push({
@@ -157,6 +225,19 @@ export async function findChangedFunctions(
       errorRatio,
       lossyDecode: lossy,
     });
+    if (errorRatio > ERROR_RATIO_WARNING) {
+      const stray = unattributedLines(change, functions);
+      if (stray.length > 0) {
+        skip(
+          path,
+          'unparsed',
+          `${stray.length === 1 ? '1 changed line' : `${stray.length} changed lines`} (${listLines(stray)}) ` +
+            `${stray.length === 1 ? 'lies' : 'lie'} outside every ` +
+            `function found, and ${Math.round(errorRatio * 100)}% of the file did not parse (often macros ` +
+            'tree-sitter cannot expand): a function there may have been missed; review those lines by hand',
+        );
+      }
+    }
   }
   return result;
 }

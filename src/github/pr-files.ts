@@ -1,6 +1,6 @@
 // The pull request's change as FileChange[], built from the patches GitHub returns per file.
 import { parseFilePatch, wholeFileChange } from '../diff/parse.ts';
-import type { FileChange, FileStatus } from '../types.ts';
+import type { FileChange, FileStatus, Skipped } from '../types.ts';
 import type { GitHubClient } from './client.ts';
 import type { PullRequestRef } from './event.ts';
 
@@ -34,6 +34,21 @@ export async function listPullRequestFiles(octokit: GitHubClient, pr: PullReques
  */
 export function unlistedFiles(pr: PullRequestRef, listed: readonly PrFile[]): number {
   return Math.max(0, (pr.changedFiles ?? 0) - listed.length);
+}
+
+/**
+ * The files GitHub did not list, as one unanalysed entry of the run (see `withSkipped`), so the gate, the
+ * summary, SARIF and the outputs all count them; none when every file was listed.
+ */
+export function unlistedSkip(pr: PullRequestRef, listed: readonly PrFile[]): Skipped | undefined {
+  const unlisted = unlistedFiles(pr, listed);
+  if (unlisted === 0) return undefined;
+  return {
+    file: `(${unlisted} files GitHub did not list)`,
+    reason: 'unreadable',
+    detail: `this pull request changes ${pr.changedFiles} files and GitHub's API lists only the first ${LIST_FILES_CAP}: the other ${unlisted} were not analysed (run \`vulnreview scan\` on a checkout to cover them)`,
+    count: unlisted,
+  };
 }
 
 function statusOf(file: PrFile): FileStatus {

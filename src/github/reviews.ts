@@ -2,6 +2,7 @@
 // removal of our comments whose finding went away.
 import {
   type Author,
+  commentMarker,
   type ExistingComment,
   fixedReplyBody,
   isOwnAuthor,
@@ -177,8 +178,9 @@ export async function applyReviewPlan(
   return outcome;
 }
 
+/** The fingerprint of the marker that ends our comment (never one quoted earlier in its text). */
 function fingerprintOfComment(c: ExistingComment): string {
-  return /<!-- vulnreview:fp=([0-9a-f]+) -->/.exec(c.body)?.[1] ?? '0';
+  return commentMarker(c.body)?.fingerprint ?? '0';
 }
 
 /**

@@ -1,7 +1,7 @@
 // From the user's model settings (CLI flags / action inputs) to a Backend. `auto` uses the endpoint when
 // one is configured and the offline rules otherwise, and says which it chose.
 import type { Backend } from './backend.ts';
-import { discoverModel } from './connection.ts';
+import { discoverModel, displayUrl } from './connection.ts';
 import { createEndpointBackend } from './endpoint.ts';
 import { ConfigError } from './errors.ts';
 import { loadPrompt } from './prompts.ts';
@@ -32,12 +32,15 @@ function checkEndpointUrl(endpoint: string): void {
   try {
     url = new URL(endpoint);
   } catch {
+    // Not a URL, so no credentials can be told apart from the rest: do not repeat it.
     throw new ConfigError(
-      `--endpoint / endpoint input: '${endpoint}' is not a URL (e.g. http://127.0.0.1:8000/v1)`,
+      '--endpoint / endpoint input: the value is not a URL (e.g. http://127.0.0.1:8000/v1)',
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`--endpoint / endpoint input: '${endpoint}' must be an http:// or https:// URL`);
+    throw new ConfigError(
+      `--endpoint / endpoint input: '${displayUrl(endpoint)}' must be an http:// or https:// URL`,
+    );
   }
 }
 
@@ -47,11 +50,13 @@ export async function createBackend(options: BackendOptions): Promise<{ backend:
     throw new ConfigError(`--backend / backend input: '${choice}' is not one of auto, endpoint, rules`);
   }
   const endpoint = options.endpoint?.trim() || undefined;
+  // What messages and notices show: never the user:password an endpoint URL may carry.
+  const shown = endpoint ? displayUrl(endpoint) : '';
 
   if (choice === 'rules' || (choice === 'auto' && !endpoint)) {
     const backend = await createRulesBackend();
     if (choice === 'rules') {
-      const notice = endpoint ? `backend 'rules' chosen: the endpoint ${endpoint} is not used` : undefined;
+      const notice = endpoint ? `backend 'rules' chosen: the endpoint ${shown} is not used` : undefined;
       return notice ? { backend, notice } : { backend };
     }
     return { backend, notice: 'no endpoint configured: using the offline rules backend' };
@@ -79,15 +84,13 @@ export async function createBackend(options: BackendOptions): Promise<{ backend:
     } catch (error) {
       const message = (error as Error).message.split(options.apiKey || '\u0000').join('***');
       throw new ConfigError(
-        `no model named and ${endpoint}/models could not be listed (${message}): set --model / the model input`,
+        `no model named and ${shown}/models could not be listed (${message}): set --model / the model input`,
       );
     }
     if (!listed)
-      throw new ConfigError(
-        `no model named and ${endpoint}/models lists none: set --model / the model input`,
-      );
+      throw new ConfigError(`no model named and ${shown}/models lists none: set --model / the model input`);
     model = listed;
-    notice = `no model named: using '${model}', the first model ${endpoint} lists`;
+    notice = `no model named: using '${model}', the first model ${shown} lists`;
   }
 
   const backend = await createEndpointBackend({

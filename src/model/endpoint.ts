@@ -252,7 +252,7 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
       } catch (error) {
         // Some servers refuse the logprobs parameters outright: ask again without them, and if that
         // works, stop sending them.
-        if (error instanceof RejectedError && logprobsSupported === undefined) {
+        if (error instanceof RejectedError && logprobsSupported !== true) {
           const answer = await askText(messages, signal);
           logprobsSupported = false;
           return answer;

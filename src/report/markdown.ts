@@ -1,12 +1,17 @@
 // Untrusted text (model answers, file paths, function names from the code under review) made safe to show
 // as plain text in GitHub Markdown: it can neither format, link, nor mention anyone, nor inject HTML.
-/** Strips what could forge our markers or break out of markdown code spans; model text is untrusted. */
+/**
+ * Strips what could forge our markers or break out of markdown code spans; model text is untrusted.
+ * HTML comment delimiters go until none is left: one pass would turn `<<!--!--` into a working `<!--`.
+ */
 export function sanitize(text: string, max = 300): string {
-  const clean = text
-    .replace(/<!--|-->/g, '')
-    .replace(/`/g, "'")
-    .replace(/\s+/g, ' ')
-    .trim();
+  let clean = text.replace(/`/g, "'");
+  for (let prev = ''; prev !== clean; ) {
+    prev = clean;
+    clean = clean.replace(/<!--|-->/g, '');
+  }
+  // Folding whitespace only shortens runs of it, so it cannot join a delimiter back together.
+  clean = clean.replace(/\s+/g, ' ').trim();
   return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 

@@ -7,24 +7,63 @@ import { escapeMarkdown, sanitize } from './markdown.ts';
 
 export { sanitize } from './markdown.ts';
 
-const MARKER = /<!-- vulnreview:fp=([0-9a-f]{8,64}) -->/g;
+/**
+ * The `category` input's default. Markers written before they carried a category belong to it, so the
+ * comments of earlier versions are still recognised.
+ */
+export const DEFAULT_CATEGORY = 'vulnreview/';
+
+/** ` cat=<category, percent-encoded>` (encodeURIComponent's alphabet: no space, `<`, `>` or `-->`). */
+const CAT = "(?: cat=([A-Za-z0-9_.!~*'()%-]+))?";
+/**
+ * The marker `commentBody` appends last. Only the very end of a body counts: nothing untrusted follows it
+ * there, so a marker forged earlier in the text (a function name, a model answer) is never read.
+ */
+const COMMENT_MARKER = new RegExp(`<!-- vulnreview:fp=([0-9a-f]{8,64})${CAT} -->\\s*$`);
+/** Markers in a review body: each ends its line (see `bodyLine`). */
+const LINE_MARKER = new RegExp(`<!-- vulnreview:fp=([0-9a-f]{8,64})${CAT} -->\\r?$`, 'gm');
+/** Many fingerprints in one hidden comment on a line of its own: findings counted but not listed. */
+const LIST_MARKER = new RegExp(`^<!-- vulnreview:fps=([0-9a-f,]+)${CAT} -->\\r?$`, 'gm');
 const FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
-/** Many fingerprints in one hidden comment: findings counted in a review body but not listed line by line. */
-const LIST_MARKER = /<!-- vulnreview:fps=([0-9a-f,]+) -->/g;
 
 /** How every comment of ours begins. */
 const COMMENT_PREFIX = '**vulnreview**:';
 
-export function markerFor(fingerprint: string): string {
-  return `<!-- vulnreview:fp=${fingerprint} -->`;
+function catPart(category: string): string {
+  return ` cat=${encodeURIComponent(category)}`;
 }
 
-/** Fingerprints our markers carry in a comment or review body. */
-export function fingerprintsIn(body: string | null | undefined): string[] {
+/** A marker's category: the default when it has none; undecodable text belongs to no run. */
+function categoryOf(encoded: string | undefined): string | undefined {
+  if (encoded === undefined) return DEFAULT_CATEGORY;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return undefined;
+  }
+}
+
+export function markerFor(fingerprint: string, category = DEFAULT_CATEGORY): string {
+  return `<!-- vulnreview:fp=${fingerprint}${catPart(category)} -->`;
+}
+
+/** The fingerprint and category of the marker that ends a comment of ours, if it ends with one. */
+export function commentMarker(
+  body: string | null | undefined,
+): { fingerprint: string; category: string | undefined } | undefined {
+  const m = COMMENT_MARKER.exec(body ?? '');
+  return m ? { fingerprint: m[1]!, category: categoryOf(m[2]) } : undefined;
+}
+
+/** Fingerprints that the markers of `category` carry in a review body (or a comment body). */
+export function fingerprintsIn(body: string | null | undefined, category = DEFAULT_CATEGORY): string[] {
   const text = body ?? '';
+  const ours = (m: RegExpMatchArray) => categoryOf(m[2]) === category;
   return [
-    ...[...text.matchAll(MARKER)].map((m) => m[1]!),
-    ...[...text.matchAll(LIST_MARKER)].flatMap((m) => m[1]!.split(',').filter((fp) => fp.length >= 8)),
+    ...[...text.matchAll(LINE_MARKER)].filter(ours).map((m) => m[1]!),
+    ...[...text.matchAll(LIST_MARKER)]
+      .filter(ours)
+      .flatMap((m) => m[1]!.split(',').filter((fp) => fp.length >= 8)),
   ];
 }
 
@@ -86,6 +125,8 @@ export interface ReviewPlan {
   remove: ExistingComment[];
   /** Our comments whose finding is gone but that have replies: leave them, and say once that it is fixed. */
   markFixed: ExistingComment[];
+  /** This run's `category`: its markers carry it, so runs of other categories leave them alone. */
+  category: string;
 }
 
 function whyOf(f: Finding): string {
@@ -101,14 +142,14 @@ function classOf(f: Finding): string {
 }
 
 /** The inline or file-level comment for one finding, ending in the hidden fingerprint marker. */
-export function commentBody(f: Finding): string {
+export function commentBody(f: Finding, category = DEFAULT_CATEGORY): string {
   return [
     `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     '',
     whyOf(f),
     '',
     `<sub>backend \`${f.verdict.backend}\` · model \`${sanitize(f.verdict.model, 80)}\` · this is an automated hint, not a proof</sub>`,
-    markerFor(f.fingerprint),
+    markerFor(f.fingerprint, category),
   ].join('\n');
 }
 
@@ -167,6 +208,8 @@ export interface PlanInput {
   maxComments: number;
   /** Files where some function went unanalysed this run: our comments there are kept, not judged fixed. */
   incompletePaths?: ReadonlySet<string>;
+  /** The run's `category` input: only comments whose marker carries it are ours. Default `vulnreview/`. */
+  category?: string;
 }
 
 export function planReview(input: PlanInput): ReviewPlan {
@@ -174,21 +217,22 @@ export function planReview(input: PlanInput): ReviewPlan {
   const posted = new Set<string>();
   const ours: Array<{ comment: ExistingComment; fingerprint: string }> = [];
   const self = input.self ?? { anyBot: true };
+  const category = input.category ?? DEFAULT_CATEGORY;
   for (const c of input.existing) {
     // Only our own account's comments count: anyone can paste a marker into a comment of theirs, which
-    // must neither hide a finding (as "already posted") nor get their comment deleted.
+    // must neither hide a finding (as "already posted") nor get their comment deleted. Another vulnreview
+    // run on this pull request (another category) posts as the same bot: its comments are its own.
     if (!isOwnAuthor(self, c.author)) continue;
-    const fps = fingerprintsIn(c.body);
-    fps.forEach((fp) => {
-      posted.add(fp);
-    });
+    const marker = commentMarker(c.body);
+    if (!marker || marker.category !== category) continue;
+    posted.add(marker.fingerprint);
     // Ours: a top-level comment in our own shape, by our account.
-    if (fps[0] && c.inReplyToId === undefined && c.body.startsWith(COMMENT_PREFIX)) {
-      ours.push({ comment: c, fingerprint: fps[0] });
+    if (c.inReplyToId === undefined && c.body.startsWith(COMMENT_PREFIX)) {
+      ours.push({ comment: c, fingerprint: marker.fingerprint });
     }
   }
   for (const body of input.existingReviewBodies ?? [])
-    fingerprintsIn(body).forEach((fp) => {
+    fingerprintsIn(body, category).forEach((fp) => {
       posted.add(fp);
     });
 
@@ -199,6 +243,7 @@ export function planReview(input: PlanInput): ReviewPlan {
     alreadyPosted: 0,
     remove: [],
     markFixed: [],
+    category,
   };
   const current = new Set<string>();
   for (const f of input.findings) {
@@ -213,12 +258,12 @@ export function planReview(input: PlanInput): ReviewPlan {
     const fileRoom = plan.fileLevel.length < MAX_FILE_COMMENTS;
     if (place.kind === 'body' || !room || (place.kind === 'file' && !fileRoom)) plan.inBody.push(f);
     else if (place.kind === 'file')
-      plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f) });
+      plan.fileLevel.push({ finding: f, path: f.fn.file, body: commentBody(f, category) });
     else
       plan.inline.push({
         finding: f,
         path: f.fn.file,
-        body: commentBody(f),
+        body: commentBody(f, category),
         line: place.line,
         ...(place.startLine !== undefined ? { startLine: place.startLine } : {}),
       });
@@ -245,9 +290,9 @@ export function hasNewFindings(plan: ReviewPlan): boolean {
 }
 
 /** One finding as a line of the review body, with its marker so a re-run does not list it again. */
-export function bodyLine(f: Finding): string {
+export function bodyLine(f: Finding, category = DEFAULT_CATEGORY): string {
   const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : '';
-  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint)}`;
+  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint, category)}`;
 }
 
 /** The review's body: a count, then every new finding that is not an inline or file-level comment. */
@@ -274,7 +319,7 @@ export function reviewBody(
     // rest only their fingerprints in one hidden comment, so a re-run does not post them again. Past what
     // even that holds (some 1,300 findings), a later run lists the remainder again: louder, never lost.
     const visible = plan.inBody.slice(0, MAX_BODY_LINES);
-    lines.push(...visible.map(bodyLine));
+    lines.push(...visible.map((f) => bodyLine(f, plan.category)));
     const rest = plan.inBody.slice(visible.length);
     if (rest.length > 0) {
       const room = MAX_BODY_LIST_CHARS - lines.join('\n').length;
@@ -286,7 +331,7 @@ export function reviewBody(
         size += f.fingerprint.length + 1;
       }
       lines.push(`- … and ${rest.length} more, listed in the job summary and the SARIF file`);
-      if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(',')} -->`);
+      if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(',')}${catPart(plan.category)} -->`);
     }
   }
   if (extra.unanalysed) {

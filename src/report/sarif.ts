@@ -1,5 +1,8 @@
 // SARIF 2.1.0 for GitHub code scanning: one rule per weakness class, one result per finding.
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { PipelineResult } from '../pipeline.ts';
 import type { BackendName, ChangedFunction, Finding, Skipped, Verdict } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { ALL_WEAKNESSES, type WeaknessInfo, weaknessFor } from './cwe.ts';
@@ -115,9 +118,10 @@ function relatedLine(f: Finding, line: number): unknown[] {
 
 function notificationsOf(input: SarifInput, droppedResults: number): Record<string, unknown>[] {
   const notes: Record<string, unknown>[] = [];
-  const unanalysed: Array<{ file: string; function?: string; text: string; id: string }> = [
+  const unanalysed: Array<{ file?: string; function?: string; text: string; id: string }> = [
     ...input.skipped.map((s) => ({
-      file: s.file,
+      // An entry for many files (those GitHub did not list) has no one location.
+      ...(s.count === undefined ? { file: s.file } : {}),
       function: s.function,
       id: `vulnreview/skipped/${s.reason}`,
       text: `${s.function ? `Function \`${s.function}\`` : 'File'} in ${s.file} was not analysed (${s.reason}): ${s.detail}`,
@@ -134,9 +138,13 @@ function notificationsOf(input: SarifInput, droppedResults: number): Record<stri
       level: 'warning',
       descriptor: { id: u.id },
       message: { text: u.text },
-      locations: [
-        { physicalLocation: { artifactLocation: { uri: pathToUri(u.file), uriBaseId: '%SRCROOT%' } } },
-      ],
+      ...(u.file !== undefined
+        ? {
+            locations: [
+              { physicalLocation: { artifactLocation: { uri: pathToUri(u.file), uriBaseId: '%SRCROOT%' } } },
+            ],
+          }
+        : {}),
     });
   }
   if (unanalysed.length > MAX_SARIF_NOTIFICATIONS) {
@@ -192,4 +200,23 @@ export function buildSarif(input: SarifInput): Record<string, unknown> {
       },
     ],
   };
+}
+
+/**
+ * Builds the run's SARIF log and writes it to `path` (its folder created as needed). Files left out on
+ * purpose by paths / paths-ignore are not unanalysed and stay out of it.
+ */
+export async function writeSarifFile(
+  path: string,
+  result: Pick<PipelineResult, 'findings' | 'skipped' | 'unclassified'>,
+  run: { backend: BackendName; model: string; category: string },
+): Promise<void> {
+  const sarif = buildSarif({
+    findings: result.findings,
+    skipped: result.skipped.filter((s) => s.reason !== 'ignored-path'),
+    unclassified: result.unclassified,
+    ...run,
+  });
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(sarif, null, 2)}\n`);
 }

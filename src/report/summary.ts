@@ -28,11 +28,14 @@ const SKIP_LABEL: Record<SkipReason, string> = {
   'backend-error': 'model failed after retries',
   'budget-exhausted': 'time budget ran out',
   'ignored-path': 'excluded by paths / paths-ignore (not counted as unanalysed)',
+  unparsed: 'file with changes in code that did not parse',
 };
 
 /** `https://github.com/o/r/blob/SHA` → link to a file's lines, each path segment escaped. */
 export function lineLink(blobBaseUrl: string, path: string, start: number, end: number): string {
-  return `${blobBaseUrl}/${pathToUri(path)}#L${start}-L${end}`;
+  // encodeURIComponent leaves `(` and `)`: a `)` in a path would end the Markdown link early.
+  const uri = pathToUri(path).replace(/\(/g, '%28').replace(/\)/g, '%29');
+  return `${blobBaseUrl}/${uri}#L${start}-L${end}`;
 }
 
 /** A table cell inside a code span: only `|` still needs escaping there (GFM splits cells first). */
@@ -55,7 +58,8 @@ function confidenceBands(findings: readonly Finding[]): string {
 export function renderSummary(result: PipelineResult, ctx: SummaryContext): string {
   const { stats, findings } = result;
   const lines = ['## vulnreview', ''];
-  if (ctx.notice) lines.push(`> ${ctx.notice}`, '');
+  // A notice can quote what a server said (a model name): prose, escaped like any untrusted text.
+  if (ctx.notice) lines.push(`> ${escapeMarkdown(ctx.notice, 1000)}`, '');
   const incomplete = unanalysedCount(result);
   if (incomplete > 0) {
     // Said first, so that an empty findings table is never read as "the change is safe".

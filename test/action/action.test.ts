@@ -97,7 +97,7 @@ describe('the action on a pull request', () => {
     expect(comment!.side).toBe('RIGHT');
     expect(comment!.body).toContain('`copy_name`');
     expect(comment!.body).toContain('confidence **0.95**');
-    expect(comment!.body).toMatch(/<!-- vulnreview:fp=[0-9a-f]+ -->/);
+    expect(comment!.body).toMatch(/<!-- vulnreview:fp=[0-9a-f]+ cat=vulnreview%2F -->$/);
     expect(gh.requests.every((q) => q.authorization === 'token ghs_test_token')).toBe(true);
 
     expect(r.outputs).toMatchObject({
@@ -354,6 +354,27 @@ describe('the action on a pull request', () => {
       r.commands.some((c) => c.startsWith('::warning') && c.includes('the other 5 were not analysed')),
     ).toBe(true);
     expect(r.summary).toContain('lists only the first 3000');
+    expect(r.summary).toContain('**Incomplete analysis:** 5 of the changed functions or files');
+    // biome-ignore lint/suspicious/noExplicitAny: SARIF read back as plain JSON
+    const inv = (r.sarif as any).runs[0].invocations[0];
+    expect(inv.executionSuccessful).toBe(false);
+    expect(inv.toolExecutionNotifications[0].message.text).toContain('the other 5 were not analysed');
+    expect(validateSarif(r.sarif)).toBe(true);
+  });
+
+  it("two runs with different categories on one PR leave each other's comments alone", async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1, { inputs: { ...endpointInputs(), category: 'vulnreview/a' } });
+    expect(gh.comments).toHaveLength(1);
+    // Run b sees the code fixed (its own view): it has nothing of its own to remove, and posts nothing.
+    prWith(gh, HEAD2, { 'src/copy.c': FIXED });
+    await go(gh, HEAD2, { inputs: { ...endpointInputs(), category: 'vulnreview/b' } });
+    expect(gh.comments).toHaveLength(1);
+    // Run a on the fixed code removes its own comment.
+    await go(gh, HEAD2, { inputs: { ...endpointInputs(), category: 'vulnreview/a' } });
+    await gh.close();
+    expect(gh.comments).toHaveLength(0);
   });
 
   it('a PR touching no C/C++: a notice, a clean exit, nothing posted and no model asked', async () => {

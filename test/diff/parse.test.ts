@@ -35,7 +35,14 @@ describe('parseUnifiedDiff forms', () => {
     const noeol = byPath(project, 'src/noeol.c');
     expect(noeol.addedLines).toEqual([8]);
     expect(noeol.hunks).toEqual([{ newStart: 5, newLines: 5 }]);
-    expect(noeol.oldHunks).toEqual([['', 'int noeol_b(void)', '{', '\treturn 2;', '}']]);
+    expect(noeol.oldHunks?.map((hunk) => hunk.map((line) => line.text))).toEqual([
+      ['', 'int noeol_b(void)', '{', '\treturn 2;', '}'],
+    ]);
+  });
+
+  it('marks which old-side lines were deleted and which are context', () => {
+    const noeol = byPath(project, 'src/noeol.c');
+    expect(noeol.oldHunks?.[0]?.map((line) => line.deleted)).toEqual([false, false, false, true, false]);
   });
 
   it('tells renames with and without edits, mode-only changes, deletions, additions and binaries apart', () => {

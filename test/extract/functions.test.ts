@@ -131,3 +131,13 @@ describe('error regions', () => {
     expect(await extractFunctions('', 'cpp', 'empty.cpp')).toEqual({ functions: [], errorRatio: 0 });
   });
 });
+
+describe('deep nesting', () => {
+  it('walks 3,000 nested namespaces without overflowing the stack', async () => {
+    const depth = 3000;
+    const text = `${'namespace a {\n'.repeat(depth)}int f() { return 1; }\n${'}\n'.repeat(depth)}`;
+    const { functions } = await extractFunctions(text, 'cpp', 'deep.cpp');
+    expect(functions).toHaveLength(1);
+    expect(functions[0]).toMatchObject({ name: `${'a::'.repeat(depth)}f`, start: depth + 1, end: depth + 1 });
+  });
+});

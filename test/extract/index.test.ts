@@ -202,3 +202,67 @@ describe('a patch series that touches one file twice', () => {
     expect(functions.map((f) => f.name)).toEqual(['keep', 'risky', 'other']);
   });
 });
+
+describe('findChangedFunctions on hard inputs', () => {
+  const fixture = (name: string) => readFile(new URL(`../testdata/extract/${name}`, import.meta.url));
+  const run = async (name: string) =>
+    findChangedFunctions(
+      parseUnifiedDiff(await fixture(`${name}.diff`).then(String)),
+      async (path) => new Uint8Array(await fixture(path)),
+    );
+
+  it('counts a function that lost its bounds check while an unchanged #ifdef copy of it stays as context', async () => {
+    // The edited get() now reads exactly like the #else copy, which the hunk shows as context: that copy
+    // is still there, so the edited one was not moved from it.
+    const { functions, skipped } = await run('ifdef_copies');
+    expect(functions.map(({ name, start, end }) => ({ name, start, end }))).toEqual([
+      { name: 'get', start: 5, end: 8 },
+    ]);
+    expect(skipped).toEqual([]);
+  });
+
+  it('lists a change in code that did not parse, outside every function found, as unparsed', async () => {
+    // The bounds check left a handler whose braces hide in macros: no function holds the deletion.
+    const { functions, skipped, files } = await run('hidden_braces');
+    expect(files[0]?.errorRatio).toBeGreaterThan(0.1);
+    expect(functions.some((f) => f.start <= 9 && 9 <= f.end)).toBe(false);
+    expect(skipped).toEqual([
+      {
+        file: 'hidden_braces.c',
+        reason: 'unparsed',
+        detail: expect.stringMatching(
+          /^1 changed line \(line 9\) lies outside every function found.*by hand$/,
+        ),
+      },
+    ]);
+  });
+
+  it('finds a function under 3,000 nested namespaces instead of ending the run', async () => {
+    const depth = 3000;
+    const text = `${'namespace a {\n'.repeat(depth)}int f() { return 1; }\n${'}\n'.repeat(depth)}`;
+    const { functions, skipped } = await findChangedFunctions([wholeFileChange('deep.cpp')], async () =>
+      new TextEncoder().encode(text),
+    );
+    expect(functions.map((f) => f.start)).toEqual([depth + 1]);
+    expect(skipped).toEqual([]);
+  });
+
+  it('reads up to 8 files at once and keeps the results in diff order', async () => {
+    const paths = Array.from({ length: 20 }, (_, i) => `f${i}.c`);
+    let inFlight = 0;
+    let most = 0;
+    const { files } = await findChangedFunctions(
+      paths.map((path) => wholeFileChange(path)),
+      async (path) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        // Later files answer sooner, so completion order is not diff order.
+        await new Promise((resolve) => setTimeout(resolve, 40 - Number(path.slice(1, -2))));
+        inFlight--;
+        return new TextEncoder().encode(`int ${path.slice(0, -2)}(void) { return 0; }\n`);
+      },
+    );
+    expect(most).toBe(8);
+    expect(files.map((f) => f.path)).toEqual(paths);
+  });
+});

@@ -6,9 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { apiReader, directoryReader, workspaceHeadSha } from '../../src/github/contents.ts';
 import type { PullRequestRef } from '../../src/github/event.ts';
-import { listPullRequestFiles, toFileChanges, unlistedFiles } from '../../src/github/pr-files.ts';
+import {
+  listPullRequestFiles,
+  toFileChanges,
+  unlistedFiles,
+  unlistedSkip,
+} from '../../src/github/pr-files.ts';
 import { applyReviewPlan, whoAmI } from '../../src/github/reviews.ts';
-import { planReview } from '../../src/report/review.ts';
+import { markerFor, planReview } from '../../src/report/review.ts';
 import { startGitHubServer } from '../helpers/github-server.ts';
 import { change, finding } from '../report/fixtures.ts';
 
@@ -79,6 +84,13 @@ describe('listPullRequestFiles', () => {
       expect(unlistedFiles(big, listed)).toBe(50);
       expect(unlistedFiles({ ...pr, changedFiles: 3000 }, listed)).toBe(0);
       expect(unlistedFiles(pr, listed)).toBe(0);
+      expect(unlistedSkip(big, listed)).toMatchObject({
+        file: '(50 files GitHub did not list)',
+        reason: 'unreadable',
+        count: 50,
+      });
+      expect(unlistedSkip(big, listed)!.detail).toContain('the other 50 were not analysed');
+      expect(unlistedSkip(pr, listed)).toBeUndefined();
     } finally {
       await gh.close();
     }
@@ -182,6 +194,29 @@ describe('applyReviewPlan', () => {
       expect(gh.requests.filter((q) => q.method === 'POST').map((q) => q.status)).toEqual([422, 200]);
       expect(gh.reviews[0]!.body).toContain('copy_name');
       expect(warnings[0]).toContain('422');
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('marks fixed under the fingerprint of the marker that ends our comment, not one quoted before it', async () => {
+    const gh = await startGitHubServer({ files: [{ filename: 'src/copy.c', status: 'modified', patch }] });
+    try {
+      const fp = 'ab'.repeat(16);
+      const bot = { login: 'github-actions[bot]', type: 'Bot' };
+      const ours = gh.addComment({
+        path: 'src/copy.c',
+        body: `**vulnreview**: quoting <!-- vulnreview:fp=00000000 --> here\n${markerFor(fp)}`,
+        user: bot,
+      });
+      const existing = [
+        { id: ours.id, path: ours.path, body: ours.body, author: bot },
+        { id: 99, path: 'src/copy.c', body: 'really?', inReplyToId: ours.id, author: { login: 'alice' } },
+      ];
+      const plan = planReview({ findings: [], changes: [change()], existing, maxComments: 30 });
+      expect(plan.markFixed.map((c) => c.id)).toEqual([ours.id]);
+      await applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} });
+      expect(gh.comments.at(-1)!.body).toContain(`<!-- vulnreview:fixed=${fp} -->`);
     } finally {
       await gh.close();
     }

@@ -81,6 +81,23 @@ describe('createBackend', () => {
     await backend.close?.();
   });
 
+  it('never repeats the user:password an endpoint URL carries, in notices or errors', async () => {
+    const { backend, notice } = await createBackend({
+      backend: 'rules',
+      endpoint: 'https://alice:s3cret-pw@models.example.com/v1',
+    });
+    expect(notice).toContain('https://models.example.com/v1');
+    expect(notice).not.toContain('s3cret-pw');
+    await backend.close?.();
+    await expect(createBackend({ endpoint: 'ftp://alice:s3cret-pw@host/v1' })).rejects.toThrow(
+      /^(?!.*s3cret-pw).*must be an http/,
+    );
+    // Nothing listens on port 9: the model listing fails, and its message still hides the password.
+    await expect(createBackend({ endpoint: 'http://alice:s3cret-pw@127.0.0.1:9/v1' })).rejects.toThrow(
+      /^(?!.*s3cret-pw).*could not be listed/,
+    );
+  });
+
   it.each([
     [{ backend: 'endpoint' as const }, /needs an endpoint URL: set --endpoint/],
     [{ backend: 'endpoint' as const, endpoint: '   ' }, /needs an endpoint URL/],

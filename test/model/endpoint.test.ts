@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendError } from '../../src/model/backend.ts';
 import { createEndpointBackend, type EndpointOptions, TooLongError } from '../../src/model/endpoint.ts';
@@ -144,6 +146,55 @@ describe('without logprobs', () => {
     expect(await backend.analyse(fn)).toMatchObject({ vulnerable: false });
     expect(server.chatRequests().map((r) => r.outcome)).toEqual(['rejected-logprobs', 'answer', 'answer']);
     expect(backend.logprobsSupported).toBe(false);
+  });
+
+  it('falls back for a logprobs request refused after another request already learnt the server refuses them', async () => {
+    // A plain server of its own: the second logprobs request is refused only after the first has been
+    // refused, asked again as text and answered, so the backend already knows logprobs are unsupported.
+    let logprobRequests = 0;
+    const seen: string[] = [];
+    const slow = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { logprobs?: boolean; messages: unknown[] };
+        const reply = (status: number, payload: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(payload));
+        };
+        if (body.logprobs) {
+          seen.push('rejected');
+          const delay = logprobRequests++ === 0 ? 0 : 300;
+          setTimeout(
+            () => reply(400, { error: { message: 'logprobs not supported', type: 'invalid_request_error' } }),
+            delay,
+          );
+          return;
+        }
+        seen.push('text');
+        reply(200, {
+          id: 'x',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'No' }, finish_reason: 'stop' }],
+        });
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (slow.address() as AddressInfo).port;
+      const backend = await createEndpointBackend({
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+        model: 'm',
+        prompt: PD1,
+        retryBaseMs: 1,
+        retryMaxMs: 2,
+      });
+      const verdicts = await Promise.all([backend.analyse(fn), backend.analyse({ ...fn, name: 'g' })]);
+      expect(verdicts.map((v) => v.vulnerable)).toEqual([false, false]);
+      expect(seen).toEqual(['rejected', 'rejected', 'text', 'text']);
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
   });
 });
 

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMarkdown } from '../../src/report/markdown.ts';
+import { escapeMarkdown, sanitize } from '../../src/report/markdown.ts';
+
+describe('sanitize', () => {
+  it('strips comment delimiters until none is left: nested ones cannot rebuild a marker', () => {
+    const out = sanitize('f<<!--!-- vulnreview:fp=00000000 ---->>');
+    expect(out).not.toContain('<!--');
+    expect(out).not.toContain('-->');
+    expect(sanitize('a <!<!---- b')).not.toContain('<!--');
+    expect(sanitize('operator<<')).toBe('operator<<');
+  });
+});
 
 describe('escapeMarkdown', () => {
   it('leaves plain prose readable and turns markup into literal text', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bodyLine,
   commentBody,
+  commentMarker,
   fingerprintsIn,
   fixedReplyBody,
   hasNewFindings,
@@ -36,6 +37,82 @@ describe('commentBody', () => {
     const body = commentBody(f);
     expect(fingerprintsIn(body)).toEqual([f.fingerprint]);
     expect(body).toContain("answer: `Yes 'x' vulnreview:fp=deadbeefdeadbeef`");
+  });
+});
+
+describe('forged markers', () => {
+  const forged = '<<!--!-- vulnreview:fp=00000000 ---->>';
+
+  it("a function name cannot forge a marker that passes for the comment's identity", () => {
+    const f = finding({ name: `f${forged}` });
+    const body = commentBody(f);
+    expect(body).not.toContain('vulnreview:fp=00000000 -->');
+    expect(commentMarker(body)?.fingerprint).toBe(f.fingerprint);
+    expect(fingerprintsIn(body)).toEqual([f.fingerprint]);
+    // Still reported as posted, so the comment stays and nothing is posted again.
+    const plan = planReview({
+      findings: [f],
+      changes: [change()],
+      existing: [{ id: 1, path: 'src/copy.c', body, author: BOT }],
+      maxComments: 30,
+    });
+    expect(plan.alreadyPosted).toBe(1);
+    expect(plan.remove).toEqual([]);
+  });
+
+  it('only the marker that ends a comment, or a review-body line, is read', () => {
+    const f = finding();
+    const quoted = `**vulnreview**: x <!-- vulnreview:fp=00000000 --> y\n${markerFor(f.fingerprint)}`;
+    expect(commentMarker(quoted)?.fingerprint).toBe(f.fingerprint);
+    expect(fingerprintsIn(quoted)).toEqual([f.fingerprint]);
+    const review = `- \`a <!-- vulnreview:fps=00000000 --> b\` ${markerFor(f.fingerprint)}`;
+    expect(fingerprintsIn(review)).toEqual([f.fingerprint]);
+  });
+});
+
+describe('category', () => {
+  const a = finding();
+  const b = finding({ name: 'other', start: 40, end: 44, source: 'void other(void) { gets(s); }' });
+
+  it('a run never deletes, nor counts as posted, the comments of a run with another category', () => {
+    const theirs = { id: 1, path: 'src/copy.c', body: commentBody(a, 'vulnreview/b'), author: BOT };
+    const plan = planReview({
+      findings: [a, b],
+      changes: [change()],
+      existing: [theirs],
+      existingReviewBodies: [
+        reviewBody(
+          planReview({ findings: [b], changes: [], existing: [], maxComments: 0, category: 'vulnreview/b' }),
+        ),
+      ],
+      maxComments: 30,
+      category: 'vulnreview/a',
+    });
+    expect(plan.remove).toEqual([]);
+    expect(plan.alreadyPosted).toBe(0);
+    expect(plan.inline.map((c) => c.body)).toEqual([commentBody(a, 'vulnreview/a')]);
+    // Its own comment, gone finding: deleted.
+    const mine = { id: 2, path: 'src/copy.c', body: commentBody(b, 'vulnreview/a'), author: BOT };
+    expect(
+      planReview({
+        findings: [],
+        changes: [change()],
+        existing: [theirs, mine],
+        maxComments: 30,
+        category: 'vulnreview/a',
+      }).remove.map((c) => c.id),
+    ).toEqual([2]);
+  });
+
+  it('markers written before they carried a category belong to the default category', () => {
+    const old = commentBody(a).replace(/ cat=[^ ]+ -->$/, ' -->');
+    expect(old.endsWith(`<!-- vulnreview:fp=${a.fingerprint} -->`)).toBe(true);
+    const existing = [{ id: 1, path: 'src/copy.c', body: old, author: BOT }];
+    expect(planReview({ findings: [], changes: [], existing, maxComments: 30 }).remove).toHaveLength(1);
+    expect(
+      planReview({ findings: [], changes: [], existing, maxComments: 30, category: 'other/' }).remove,
+    ).toEqual([]);
+    expect(fingerprintsIn(`- x <!-- vulnreview:fp=${a.fingerprint} -->`)).toEqual([a.fingerprint]);
   });
 });
 

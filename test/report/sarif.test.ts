@@ -1,8 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../src/report/findings.ts';
-import { buildSarif, FINGERPRINT_KEY, levelFor, MAX_SARIF_RESULTS } from '../../src/report/sarif.ts';
+import {
+  buildSarif,
+  FINGERPRINT_KEY,
+  levelFor,
+  MAX_SARIF_RESULTS,
+  writeSarifFile,
+} from '../../src/report/sarif.ts';
 import { VERSION } from '../../src/version.ts';
 import { finding, fn, verdict } from './fixtures.ts';
 
@@ -153,5 +161,46 @@ describe('fingerprints', () => {
     );
     expect(finding({}, { cwe: 'CWE-119' }).fingerprint).not.toBe(a.fingerprint);
     expect(fingerprintOf('vulnreview/CWE-120', 'a b')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('writeSarifFile', () => {
+  it('writes the log into a folder it creates, leaving out files excluded by paths', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vulnreview-sarif-'));
+    try {
+      const path = join(dir, 'nested', 'out.sarif');
+      await writeSarifFile(
+        path,
+        {
+          findings: [finding()],
+          skipped: [
+            { file: 'vendor/x.c', reason: 'ignored-path', detail: 'paths-ignore' },
+            { file: 'big.c', reason: 'too-large', detail: 'over 1 MB' },
+          ],
+          unclassified: [],
+        },
+        { backend: 'endpoint', model: 'vdisc-lora', category: 'vulnreview/x' },
+      );
+      const doc: Json = JSON.parse(readFileSync(path, 'utf8'));
+      expectValid(doc);
+      expect(doc.runs[0].automationDetails.id).toBe('vulnreview/x');
+      expect(doc.runs[0].results).toHaveLength(1);
+      const notes = doc.runs[0].invocations[0].toolExecutionNotifications;
+      expect(notes.map((n: Json) => n.descriptor.id)).toEqual(['vulnreview/skipped/too-large']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an entry standing for many files is a notification without a location', () => {
+    const doc: Json = buildSarif({
+      ...base,
+      findings: [],
+      skipped: [{ file: '(5 files GitHub did not list)', reason: 'unreadable', detail: 'cap', count: 5 }],
+    });
+    expectValid(doc);
+    const [note] = doc.runs[0].invocations[0].toolExecutionNotifications;
+    expect(note.locations).toBeUndefined();
+    expect(doc.runs[0].invocations[0].executionSuccessful).toBe(false);
   });
 });

@@ -84,6 +84,34 @@ describe('renderSummary', () => {
       'https://x/blob/s/dir%20with%20space/a%23b.c#L1-L2',
     );
   });
+
+  it('encodes parentheses in links, so a `)` in a path cannot end the Markdown link', () => {
+    expect(lineLink('https://x/blob/s', 'src/a(1)).c', 1, 2)).toBe(
+      'https://x/blob/s/src/a%281%29%29.c#L1-L2',
+    );
+    const r = result();
+    r.findings = [finding({ file: 'src/x).c' })];
+    const md = renderSummary(r, {
+      backend: 'endpoint',
+      model: 'm',
+      durationMs: 1,
+      blobBaseUrl: 'https://x/blob/s',
+    });
+    expect(md).toContain('(https://x/blob/s/src/x%29.c#L10-L16)');
+  });
+
+  it('escapes the notice, which can quote what a server said', () => {
+    const md = renderSummary(result(), {
+      backend: 'endpoint',
+      model: 'm',
+      durationMs: 1,
+      notice: 'model [click](https://evil.example) <img src=x> @octocat',
+    });
+    const line = md.split('\n').find((l) => l.startsWith('> model'))!;
+    expect(line).not.toContain('](https://evil');
+    expect(line).not.toContain('<img');
+    expect(line).not.toMatch(/@[a-z]/);
+  });
 });
 
 describe('renderTable / renderJson', () => {
