@@ -58,7 +58,6 @@ export default async function (): Promise<void> {
     number: 7,
     baseSha: 'e'.repeat(40),
     headSha: HEAD,
-    fromFork: false,
   };
   const octokit = createGitHubClient({ token: 't', baseUrl: gh.url, pacing: false });
   const { backend } = await createBackend({ backend: 'rules' });

@@ -72167,6 +72167,21 @@ function languageOf(path12, text) {
   return BY_EXTENSION[ext2];
 }
 
+// src/extract/warnings.ts
+var ERROR_RATIO_WARNING = 0.1;
+function fileWarnings(files) {
+  const warnings = [];
+  for (const f of files) {
+    if (f.lossyDecode) warnings.push(`${f.path} is not valid UTF-8; read as latin1`);
+    if (f.errorRatio > ERROR_RATIO_WARNING) {
+      warnings.push(
+        `${f.path}: ${Math.round(f.errorRatio * 100)}% of lines did not parse; some functions may be missing`
+      );
+    }
+  }
+  return warnings;
+}
+
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
 
@@ -76684,14 +76699,12 @@ function readPullRequestEvent(eventPath, repository) {
       `the event payload at ${eventPath} has no pull request number, base/head sha or repository`
     );
   }
-  const headRepo = pr.head.repo?.full_name;
   return {
     owner,
     repo,
     number: pr.number,
     baseSha: pr.base.sha,
     headSha: pr.head.sha,
-    fromFork: headRepo !== void 0 && headRepo !== fullName,
     ...pr.changed_files !== void 0 ? { changedFiles: pr.changed_files } : {}
   };
 }
@@ -77397,6 +77410,9 @@ function planReview(input) {
   }
   return plan;
 }
+function hasNewFindings(plan) {
+  return plan.inline.length + plan.fileLevel.length + plan.inBody.length > 0;
+}
 function bodyLine(f, category = DEFAULT_CATEGORY) {
   const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : "";
   return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}\u2013${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint, category)}`;
@@ -77514,7 +77530,7 @@ async function applyReviewPlan(octokit, pr, plan, options) {
         working.inBody.push(c.finding);
       }
     }
-    if (working.inline.length + working.fileLevel.length + working.inBody.length > 0) {
+    if (hasNewFindings(working)) {
       await postReview(octokit, pr, working, options);
       outcome.reviewPosted = true;
     }
@@ -82492,6 +82508,14 @@ async function createParser(lang) {
 }
 
 // src/model/rules/syntax.ts
+var JUMPS = /* @__PURE__ */ new Set([
+  "return_statement",
+  "goto_statement",
+  "break_statement",
+  "continue_statement",
+  "throw_statement"
+]);
+var EXITS = /* @__PURE__ */ new Set(["exit", "_exit", "abort", "longjmp"]);
 function named(node) {
   return node.namedChildren;
 }
@@ -82692,14 +82716,6 @@ var NON_CAPTURING = /* @__PURE__ */ new Set([
 function nonCapturing(name2) {
   return NON_CAPTURING.has(name2) || name2.startsWith("print") || name2.endsWith("printf");
 }
-var JUMPS = /* @__PURE__ */ new Set([
-  "return_statement",
-  "goto_statement",
-  "break_statement",
-  "continue_statement",
-  "throw_statement"
-]);
-var EXITS = /* @__PURE__ */ new Set(["exit", "_exit", "abort", "longjmp"]);
 function endsItsPath(node) {
   let stmt = node;
   while (stmt?.parent && stmt.parent.type !== "compound_statement") stmt = stmt.parent;
@@ -83468,20 +83484,12 @@ function comparisonKinds(op, other, state3, polarity, variableOnLeft) {
 }
 var MIRRORED = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
 var NEGATED = { "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
-var JUMPS2 = /* @__PURE__ */ new Set([
-  "return_statement",
-  "goto_statement",
-  "break_statement",
-  "continue_statement",
-  "throw_statement"
-]);
-var EXITS2 = /* @__PURE__ */ new Set(["exit", "_exit", "abort"]);
 function exits(branch) {
   const last = branch.type === "compound_statement" ? branch.namedChildren.at(-1) : branch;
   if (!last) return false;
-  if (JUMPS2.has(last.type)) return true;
+  if (JUMPS.has(last.type)) return true;
   const expr = last.type === "expression_statement" ? last.namedChild(0) : null;
-  return expr?.type === "call_expression" && EXITS2.has(calleeName(expr));
+  return expr?.type === "call_expression" && EXITS.has(calleeName(expr));
 }
 
 // src/model/rules/state.ts
@@ -84467,9 +84475,8 @@ async function createBackend(options) {
     try {
       listed = await discoverModel(endpoint2, options.apiKey, options.headers);
     } catch (error2) {
-      const message = error2.message.split(options.apiKey || "\0").join("***");
       throw new ConfigError(
-        `no model named and ${shown}/models could not be listed (${message}): set --model / the model input`
+        `no model named and ${shown}/models could not be listed (${error2.message}): set --model / the model input`
       );
     }
     if (!listed)
@@ -85020,9 +85027,6 @@ function touches(span, change) {
   return countInRange(change.deletionPoints, span.start + 1, span.end) > 0;
 }
 
-// src/extract/warnings.ts
-var ERROR_RATIO_WARNING = 0.1;
-
 // src/extract/index.ts
 var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 var READ_CONCURRENCY = 8;
@@ -85319,7 +85323,6 @@ async function runPipeline(input) {
       sourceFiles: extracted.files.length,
       changedFunctions: functions.length,
       analysed: verdicts.filter((v) => v.vulnerable !== null).length,
-      vulnerable: verdicts.filter((v) => v.vulnerable === true).length,
       unclassified: unclassified.length,
       cached: verdicts.filter((v) => v.cached).length,
       findings: findings.length,
@@ -85357,7 +85360,6 @@ function emptyPipelineResult(changes) {
       sourceFiles: 0,
       changedFunctions: 0,
       analysed: 0,
-      vulnerable: 0,
       unclassified: 0,
       cached: 0,
       findings: 0,
@@ -85367,9 +85369,6 @@ function emptyPipelineResult(changes) {
       durationMs: 0
     }
   };
-}
-function unanalysedCount(result) {
-  return result.stats.skipped + result.stats.unclassified;
 }
 
 // src/report/gate.ts
@@ -85573,6 +85572,11 @@ async function writeSarifFile(path12, result, run3) {
 `);
 }
 
+// src/result.ts
+function unanalysedCount(result) {
+  return result.stats.skipped + result.stats.unclassified;
+}
+
 // src/report/summary.ts
 var MAX_SUMMARY_ROWS = 200;
 var SKIP_LABEL = {
@@ -85666,6 +85670,14 @@ function renderSummary(result, ctx) {
     }
     if (notAnalysed.length > MAX_SUMMARY_ROWS)
       lines.push("", `\u2026 and ${notAnalysed.length - MAX_SUMMARY_ROWS} more.`);
+    lines.push("");
+  }
+  const warnings = fileWarnings(result.files);
+  if (warnings.length > 0) {
+    lines.push("### Parse warnings", "");
+    for (const w of warnings.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${escapeMarkdown(w, 300)}`);
+    if (warnings.length > MAX_SUMMARY_ROWS)
+      lines.push("", `\u2026 and ${warnings.length - MAX_SUMMARY_ROWS} more.`);
     lines.push("");
   }
   return lines.join("\n");
@@ -85818,6 +85830,7 @@ async function run2(overrides = {}) {
   const analysed = await analyse(config, apiKey, octokit, pr, files, changes);
   const { backend, notice: notice2 } = analysed;
   const result = withSkipped(analysed.result, unlisted ? [unlisted] : []);
+  for (const w of fileWarnings(result.files)) warning(`vulnreview: ${w}`);
   await writeSarifFile(config.sarifFile, result, {
     backend: backend?.name ?? "rules",
     model: backend?.model ?? "none",

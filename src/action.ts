@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { actionsVerdictCache } from './actions-cache.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
 import { languageOf } from './extract/language.ts';
+import { fileWarnings } from './extract/warnings.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
 import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
 import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
@@ -18,17 +19,12 @@ import {
 } from './github/reviews.ts';
 import type { Backend } from './model/backend.ts';
 import { createBackend } from './model/create.ts';
-import {
-  emptyPipelineResult,
-  type PipelineResult,
-  runPipeline,
-  unanalysedCount,
-  withSkipped,
-} from './pipeline.ts';
+import { emptyPipelineResult, runPipeline, withSkipped } from './pipeline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
 import { writeSarifFile } from './report/sarif.ts';
 import { renderSummary } from './report/summary.ts';
+import { type PipelineResult, unanalysedCount } from './result.ts';
 import type { FileChange } from './types.ts';
 
 function setOutputs(values: {
@@ -229,6 +225,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
   const { backend, notice } = analysed;
   // Unlisted files may hold C/C++ even when the listed ones do not: never a silent pass.
   const result = withSkipped(analysed.result, unlisted ? [unlisted] : []);
+  for (const w of fileWarnings(result.files)) core.warning(`vulnreview: ${w}`);
   await writeSarifFile(config.sarifFile, result, {
     backend: backend?.name ?? 'rules',
     model: backend?.model ?? 'none',

@@ -70,6 +70,11 @@ export function parseGlobs(value: string): string[] {
     .filter((s) => s !== '' && !s.startsWith('#'));
 }
 
+/** A repeatable CLI glob option (commander's argParser): each value parsed like the action input. */
+export function collectGlobs(value: string, previous: string[] = []): string[] {
+  return [...previous, ...parseGlobs(value)];
+}
+
 export function parseBoolean(value: string, input: string, fallback: boolean): boolean {
   const v = value.trim().toLowerCase();
   if (v === '') return fallback;

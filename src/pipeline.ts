@@ -1,18 +1,11 @@
 // diff + files → changed functions → verdicts → findings. Pure orchestration: the caller supplies the
 // change, a way to read files and a backend, and gets plain data back for the reporters.
-import { type ExtractOptions, type FileReport, findChangedFunctions } from './extract/index.ts';
+import { type ExtractOptions, findChangedFunctions } from './extract/index.ts';
 import { type AnalyseOptions, analyseAll } from './model/analyse.ts';
 import type { Backend } from './model/backend.ts';
 import { findingsOf } from './report/findings.ts';
-import type {
-  Analysis,
-  ChangedFunction,
-  FileChange,
-  Finding,
-  Skipped,
-  SkipReason,
-  Verdict,
-} from './types.ts';
+import type { PipelineResult, PipelineStats } from './result.ts';
+import type { Analysis, FileChange, Skipped, SkipReason } from './types.ts';
 
 export interface PipelineInput {
   changes: FileChange[];
@@ -23,40 +16,6 @@ export interface PipelineInput {
   analyse?: AnalyseOptions;
   /** Called once the functions are known (done 0) and as each gets its outcome, for progress bars. */
   onProgress?: (done: number, total: number) => void;
-}
-
-export interface PipelineStats {
-  /** Files in the change. */
-  changedFiles: number;
-  /** C/C++ files the extractor looked at. */
-  sourceFiles: number;
-  changedFunctions: number;
-  /** Functions with a verdict of vulnerable or not. */
-  analysed: number;
-  vulnerable: number;
-  /** Verdicts that matched neither answer: never safe, so they count as incomplete analysis. */
-  unclassified: number;
-  /** Verdicts served from the cache. */
-  cached: number;
-  findings: number;
-  /** Files or functions left unanalysed (paths excluded on purpose are not counted here). */
-  skipped: number;
-  /** Files excluded by `paths` / `paths-ignore`. */
-  ignored: number;
-  skippedByReason: Partial<Record<SkipReason, number>>;
-  durationMs: number;
-}
-
-export interface PipelineResult {
-  functions: ChangedFunction[];
-  analyses: Analysis[];
-  findings: Finding[];
-  /** Everything that got no verdict, extraction and analysis alike, ignored paths included. */
-  skipped: Skipped[];
-  /** Functions whose verdict was unclassified. */
-  unclassified: Array<{ fn: ChangedFunction; verdict: Verdict }>;
-  files: FileReport[];
-  stats: PipelineStats;
 }
 
 function withProgress(
@@ -115,7 +74,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       sourceFiles: extracted.files.length,
       changedFunctions: functions.length,
       analysed: verdicts.filter((v) => v.vulnerable !== null).length,
-      vulnerable: verdicts.filter((v) => v.vulnerable === true).length,
       unclassified: unclassified.length,
       cached: verdicts.filter((v) => v.cached).length,
       findings: findings.length,
@@ -164,7 +122,6 @@ export function emptyPipelineResult(changes: readonly FileChange[]): PipelineRes
       sourceFiles: 0,
       changedFunctions: 0,
       analysed: 0,
-      vulnerable: 0,
       unclassified: 0,
       cached: 0,
       findings: 0,
@@ -174,9 +131,4 @@ export function emptyPipelineResult(changes: readonly FileChange[]): PipelineRes
       durationMs: 0,
     },
   };
-}
-
-/** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */
-export function unanalysedCount(result: PipelineResult): number {
-  return result.stats.skipped + result.stats.unclassified;
 }

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Backend, BackendError } from '../src/model/backend.ts';
 import { createBackend } from '../src/model/create.ts';
-import { emptyPipelineResult, runPipeline, unanalysedCount, withSkipped } from '../src/pipeline.ts';
+import { emptyPipelineResult, runPipeline, withSkipped } from '../src/pipeline.ts';
+import { unanalysedCount } from '../src/result.ts';
 import type { FileChange, FunctionInput, Verdict } from '../src/types.ts';
 
 const SOURCE = `#include <string.h>
@@ -113,7 +114,6 @@ describe('runPipeline', () => {
       changedFiles: 4,
       changedFunctions: 3,
       analysed: 1,
-      vulnerable: 1,
       unclassified: 1,
       findings: 1,
       skipped: 2,

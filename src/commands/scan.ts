@@ -1,19 +1,18 @@
 // `vulnreview scan`: the action's pipeline on a local change — a git repository (working tree or two
 // revisions) or a patch file against a directory — with the findings on stdout and a SARIF file.
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   type BackendChoice,
+  collectGlobs,
   InputError,
   parseBackend,
   parseConfidence,
-  parseGlobs,
   parseOnError,
   parsePositiveInt,
 } from '../config.ts';
-import { DiffParseError, parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
+import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
 import { createProgress, type Progress } from '../eval/progress.ts';
 import { fileWarnings } from '../extract/warnings.ts';
 import {
@@ -25,14 +24,16 @@ import {
   showFile,
   untrackedFiles,
 } from '../git/local.ts';
-import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';
+import { directoryReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
-import { runPipeline, unanalysedCount } from '../pipeline.ts';
+import { runPipeline } from '../pipeline.ts';
 import { evaluateGate, type OnError } from '../report/gate.ts';
 import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
+import { unanalysedCount } from '../result.ts';
 import type { FileChange } from '../types.ts';
+import { type Change, fromPatchFile } from './patch-file.ts';
 
 export interface ScanOptions {
   repo?: string;
@@ -81,37 +82,6 @@ function progressBar(enabled: boolean | undefined): {
       else progress?.tick();
     },
     stop: () => progress?.stop(),
-  };
-}
-
-interface Change {
-  changes: FileChange[];
-  readFile: FileReader;
-  label: string;
-}
-
-async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
-  if (!(await isDirectory(root))) {
-    throw new InputError('--root', root, 'a directory holding the new-side files');
-  }
-  let text: string;
-  try {
-    text = await readFile(diffFile, 'utf8');
-  } catch (error) {
-    throw new InputError('--diff', diffFile, `a readable patch file (${(error as Error).message})`);
-  }
-  let changes: FileChange[];
-  try {
-    changes = parseUnifiedDiff(text);
-  } catch (error) {
-    // Name the patch file: the parser only knows lines and the files inside the diff.
-    if (error instanceof DiffParseError) throw new Error(`${diffFile}: ${error.message}`);
-    throw error;
-  }
-  return {
-    changes,
-    readFile: directoryReader(root),
-    label: `${diffFile} against ${root}`,
   };
 }
 
@@ -223,8 +193,6 @@ function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vulnreview');
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...parseGlobs(value)];
-
 /** Commander's raw option values → ScanOptions, each bad value named. */
 export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ScanOptions {
   const str = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
@@ -290,11 +258,11 @@ export function registerScanCommand(program: Command): void {
     .option('--format <format>', 'table | json (stdout)', 'table')
     .option('--fail-on-confidence <x>', 'exit 1 when a finding reaches this confidence (0..1)')
     .option('--on-error <mode>', 'fail (exit 3) | warn, when functions went unanalysed', 'fail')
-    .option('--paths <globs>', 'only files matching these globs (comma-separated, repeatable)', collect)
+    .option('--paths <globs>', 'only files matching these globs (comma-separated, repeatable)', collectGlobs)
     .option(
       '--paths-ignore <globs>',
       'leave out files matching these globs (comma-separated, repeatable)',
-      collect,
+      collectGlobs,
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
     .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')

@@ -1,19 +1,17 @@
 // One evaluation: choose the samples, have them judged, score them. The judging is passed in (the
 // command wires the model layer's analyseAll with cache and concurrency), so this file stays testable
 // with any Backend-shaped function and knows nothing of endpoints.
-import type { FunctionInput, Verdict } from '../types.ts';
+import type { AnalyseOutcome } from '../model/analyse.ts';
+import type { FunctionInput } from '../types.ts';
 import { classOf, type DatasetSource, SAMPLE_CLASSES, type Sample, type SampleClass } from './dataset.ts';
 import { computeMetrics, type ScoredSample } from './metrics.ts';
 import type { EvalReport } from './report.ts';
 import { stratifiedSample } from './sampling.ts';
 
-/** What the model layer reports per function: structurally the same as model/analyse.ts's AnalyseOutcome. */
-export type Outcome = { verdict: Verdict } | { skipped: { reason: string; detail: string } };
-
 /** Judges every input, calling onResult as each one finishes; may stop early when `signal` aborts. */
 export type Judge = (
   inputs: FunctionInput[],
-  hooks: { signal: AbortSignal; onResult: (index: number, outcome: Outcome) => void },
+  hooks: { signal: AbortSignal; onResult: (index: number, outcome: AnalyseOutcome) => void },
 ) => Promise<unknown>;
 
 export interface EvalOptions {
@@ -28,7 +26,7 @@ export interface EvalOptions {
   signal?: AbortSignal;
   /** Called once the samples are loaded, before judging starts (e.g. to start a progress bar). */
   onLoaded?: (count: number) => void;
-  onResult?: (index: number, outcome: Outcome) => void;
+  onResult?: (index: number, outcome: AnalyseOutcome) => void;
 }
 
 /** Reads the rows to evaluate: a stratified draw when `sample` is set, else every row. */
@@ -53,7 +51,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   options.onLoaded?.(samples.length);
 
   // Outcomes are collected as they arrive, so an interrupted run still has everything finished so far.
-  const outcomes: (Outcome | undefined)[] = new Array(samples.length);
+  const outcomes: (AnalyseOutcome | undefined)[] = new Array(samples.length);
   const controller = new AbortController();
   const stop = () => controller.abort();
   if (options.signal?.aborted) stop();

@@ -7,8 +7,6 @@ export interface PullRequestRef {
   number: number;
   baseSha: string;
   headSha: string;
-  /** The head branch lives in another repository: the token is read-only there on `pull_request`. */
-  fromFork: boolean;
   /** As the event reports it; `pulls.listFiles` stops at 3000. */
   changedFiles?: number;
 }
@@ -20,7 +18,7 @@ interface EventPayload {
     number?: number;
     changed_files?: number;
     base?: { sha?: string; repo?: { full_name?: string } };
-    head?: { sha?: string; repo?: { full_name?: string } | null };
+    head?: { sha?: string };
   };
   repository?: { full_name?: string };
 }
@@ -41,14 +39,12 @@ export function readPullRequestEvent(eventPath: string, repository: string | und
       `the event payload at ${eventPath} has no pull request number, base/head sha or repository`,
     );
   }
-  const headRepo = pr.head.repo?.full_name;
   return {
     owner,
     repo,
     number: pr.number,
     baseSha: pr.base.sha,
     headSha: pr.head.sha,
-    fromFork: headRepo !== undefined && headRepo !== fullName,
     ...(pr.changed_files !== undefined ? { changedFiles: pr.changed_files } : {}),
   };
 }

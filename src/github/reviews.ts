@@ -5,6 +5,7 @@ import {
   commentMarker,
   type ExistingComment,
   fixedReplyBody,
+  hasNewFindings,
   isOwnAuthor,
   type ReviewPlan,
   reviewBody,
@@ -142,7 +143,7 @@ export async function applyReviewPlan(
         working.inBody.push(c.finding);
       }
     }
-    if (working.inline.length + working.fileLevel.length + working.inBody.length > 0) {
+    if (hasNewFindings(working)) {
       await postReview(octokit, pr, working, options);
       outcome.reviewPosted = true;
     }

@@ -82,9 +82,9 @@ export async function createBackend(options: BackendOptions): Promise<{ backend:
     try {
       listed = await discoverModel(endpoint, options.apiKey, options.headers);
     } catch (error) {
-      const message = (error as Error).message.split(options.apiKey || '\u0000').join('***');
+      // discoverModel's message is already scrubbed of the key and secret headers.
       throw new ConfigError(
-        `no model named and ${shown}/models could not be listed (${message}): set --model / the model input`,
+        `no model named and ${shown}/models could not be listed (${(error as Error).message}): set --model / the model input`,
       );
     }
     if (!listed)

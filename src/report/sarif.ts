@@ -2,7 +2,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PipelineResult } from '../pipeline.ts';
+import type { PipelineResult } from '../result.ts';
 import type { BackendName, ChangedFunction, Finding, Skipped, Verdict } from '../types.ts';
 import { VERSION } from '../version.ts';
 import { ALL_WEAKNESSES, type WeaknessInfo, weaknessFor } from './cwe.ts';

@@ -1,5 +1,6 @@
 // The job summary (markdown): what was analysed, what was found, what was left out and why.
-import { type PipelineResult, unanalysedCount } from '../pipeline.ts';
+import { fileWarnings } from '../extract/warnings.ts';
+import { type PipelineResult, unanalysedCount } from '../result.ts';
 import type { Finding, SkipReason } from '../types.ts';
 import { formatConfidence, pathToUri } from './findings.ts';
 import { escapeMarkdown, sanitize } from './markdown.ts';
@@ -130,6 +131,14 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
     }
     if (notAnalysed.length > MAX_SUMMARY_ROWS)
       lines.push('', `… and ${notAnalysed.length - MAX_SUMMARY_ROWS} more.`);
+    lines.push('');
+  }
+  const warnings = fileWarnings(result.files);
+  if (warnings.length > 0) {
+    lines.push('### Parse warnings', '');
+    for (const w of warnings.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${escapeMarkdown(w, 300)}`);
+    if (warnings.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${warnings.length - MAX_SUMMARY_ROWS} more.`);
     lines.push('');
   }
   return lines.join('\n');

@@ -1,5 +1,5 @@
 // The scan command's stdout: a plain table of findings, or JSON.
-import { type PipelineResult, unanalysedCount } from '../pipeline.ts';
+import { type PipelineResult, unanalysedCount } from '../result.ts';
 import { formatConfidence } from './findings.ts';
 
 function pad(text: string, width: number): string {
@@ -69,7 +69,8 @@ export function renderJson(result: PipelineResult): string {
         answer: u.verdict.rawAnswer,
       })),
       skipped: result.skipped,
-      stats: result.stats,
+      // `vulnerable` is kept for readers of the JSON from before it became the same as `findings`.
+      stats: { ...result.stats, vulnerable: result.stats.findings },
     },
     null,
     2,

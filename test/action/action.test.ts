@@ -342,6 +342,19 @@ describe('the action on a pull request', () => {
     );
   });
 
+  it('parse warnings (code that did not parse) become warnings and a summary section', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/macro.c': `${FIXED}@@@ $$$ \`\`\`\n@@@ $$$ \`\`\`\n@@@ $$$ \`\`\`\n` });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(
+      r.commands.some(
+        (c) => c.startsWith('::warning') && c.includes('src/macro.c') && c.includes('did not parse'),
+      ),
+    ).toBe(true);
+    expect(r.summary).toContain('### Parse warnings');
+  });
+
   it("files past GitHub's 3000-file listing cap are counted as unanalysed, never passed silently", async () => {
     const gh = await startGitHubServer();
     prWith(gh, HEAD1, { 'src/copy.c': FIXED });

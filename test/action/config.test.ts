@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFromInputs, parseGlobs } from '../../src/config.ts';
+import { collectGlobs, configFromInputs, parseGlobs } from '../../src/config.ts';
 
 const from = (inputs: Record<string, string>) => configFromInputs((name) => inputs[name] ?? '');
 
@@ -69,5 +69,13 @@ describe('configFromInputs', () => {
 
   it('splits globs on newlines and commas', () => {
     expect(parseGlobs('a/**, b/*.c\n\n c ')).toEqual(['a/**', 'b/*.c', 'c']);
+  });
+
+  it('collects repeated CLI glob options the same way, `#` comments dropped', () => {
+    expect(collectGlobs('# vendored\nthird_party/**, x.c', collectGlobs('a/**'))).toEqual([
+      'a/**',
+      'third_party/**',
+      'x.c',
+    ]);
   });
 });

@@ -9,14 +9,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'vulnreview-event-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('readPullRequestEvent', () => {
-  it('reads the pull request, its base and head SHAs, and whether it comes from a fork', () => {
+  it('reads the pull request, its base and head SHAs, and its changed-file count', () => {
     expect(readPullRequestEvent(fixture, undefined)).toEqual({
       owner: 'octo',
       repo: 'widgets',
       number: 42,
       baseSha: 'e5bd3914e2e596debea16f433f57875b5b90bcd6',
       headSha: '6dcb09b5b57875f334f61aebed695e2e4193db5e',
-      fromFork: true,
       changedFiles: 3,
     });
   });

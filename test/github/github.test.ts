@@ -24,7 +24,6 @@ const pr: PullRequestRef = {
   number: 7,
   baseSha: 'b'.repeat(40),
   headSha: HEAD,
-  fromFork: false,
 };
 /** Write pacing off: the loopback server has no secondary limits to stay clear of. */
 const client = (baseUrl: string) => createGitHubClient({ token: 't', baseUrl, pacing: false });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PipelineResult } from '../../src/pipeline.ts';
 import { formatConfidence } from '../../src/report/findings.ts';
 import { evaluateGate } from '../../src/report/gate.ts';
 import { lineLink, renderSummary } from '../../src/report/summary.ts';
 import { renderJson, renderTable } from '../../src/report/table.ts';
+import type { PipelineResult } from '../../src/result.ts';
 import { finding, fn, verdict } from './fixtures.ts';
 
 function result(): PipelineResult {
@@ -26,7 +26,6 @@ function result(): PipelineResult {
       sourceFiles: 3,
       changedFunctions: 5,
       analysed: 3,
-      vulnerable: 2,
       unclassified: 1,
       cached: 1,
       findings: 2,
@@ -111,6 +110,37 @@ describe('renderSummary', () => {
     expect(line).not.toContain('](https://evil');
     expect(line).not.toContain('<img');
     expect(line).not.toMatch(/@[a-z]/);
+  });
+
+  it('lists parse warnings (lossy decodes, many ERROR lines) with the paths escaped', () => {
+    const r = result();
+    r.files = [
+      { path: 'ok.c', lang: 'c', functions: 2, changedFunctions: 1, errorRatio: 0, lossyDecode: false },
+      {
+        path: 'macros_@octocat.c',
+        lang: 'c',
+        functions: 1,
+        changedFunctions: 1,
+        errorRatio: 0.25,
+        lossyDecode: false,
+      },
+      { path: 'latin1.c', lang: 'c', functions: 1, changedFunctions: 0, errorRatio: 0, lossyDecode: true },
+    ];
+    const md = renderSummary(r, { backend: 'rules', model: 'none', durationMs: 1 });
+    const section = md.slice(md.indexOf('### Parse warnings'));
+    expect(section).toContain('### Parse warnings');
+    const items = section.split('\n').filter((l) => l.startsWith('- '));
+    expect(items).toHaveLength(2);
+    expect(items[0]).toContain('25% of lines did not parse');
+    expect(items[0]).not.toMatch(/@[A-Za-z]/);
+    expect(items[0]).toContain('macros\\_');
+    expect(items[1]).toContain('not valid UTF-8');
+    expect(section).not.toContain('ok.c');
+  });
+
+  it('has no parse warnings section when every file parsed cleanly', () => {
+    const md = renderSummary(result(), { backend: 'rules', model: 'none', durationMs: 1 });
+    expect(md).not.toContain('Parse warnings');
   });
 });
 

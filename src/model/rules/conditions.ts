@@ -1,6 +1,6 @@
 // How a comparison bounds the variables in it, and whether a branch always leaves.
 import type { FlowState } from './state.ts';
-import { calleeName, isNullLiteral, unwrap } from './syntax.ts';
+import { calleeName, EXITS, isNullLiteral, JUMPS, unwrap } from './syntax.ts';
 import type { SyntaxNode as Node } from './tree.ts';
 import { evalConst } from './values.ts';
 
@@ -31,14 +31,6 @@ export function comparisonKinds(
 export type Polarity = 'direct' | 'negated';
 const MIRRORED: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 const NEGATED: Record<string, string> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
-const JUMPS = new Set([
-  'return_statement',
-  'goto_statement',
-  'break_statement',
-  'continue_statement',
-  'throw_statement',
-]);
-const EXITS = new Set(['exit', '_exit', 'abort']);
 
 /** Whether a branch always leaves (return, goto, break, continue, throw, exit()). */
 export function exits(branch: Node): boolean {

@@ -1,7 +1,7 @@
 // free/delete bookkeeping: double free, use after free, mismatched and non-heap deallocation, leaks.
 
 import type { FlowState } from './state.ts';
-import { callArgs, calleeName, named, unwrap } from './syntax.ts';
+import { callArgs, calleeName, EXITS, JUMPS, named, unwrap } from './syntax.ts';
 import type { SyntaxNode as Node } from './tree.ts';
 
 export const FREE_CALLS = new Set(['free', 'cfree', 'g_free', 'kfree', 'vfree']);
@@ -45,15 +45,6 @@ const NON_CAPTURING = new Set([
 function nonCapturing(name: string): boolean {
   return NON_CAPTURING.has(name) || name.startsWith('print') || name.endsWith('printf');
 }
-
-const JUMPS = new Set([
-  'return_statement',
-  'goto_statement',
-  'break_statement',
-  'continue_statement',
-  'throw_statement',
-]);
-const EXITS = new Set(['exit', '_exit', 'abort', 'longjmp']);
 
 /** A free followed in its own block by a jump only releases memory on that path: later code runs on others. */
 export function endsItsPath(node: Node): boolean {

@@ -2,6 +2,17 @@
 // (`index` vs `indices`, parenthesized conditions vs `condition_clause`); these hide that.
 import type { SyntaxNode as Node } from './tree.ts';
 
+/** Statements after which control never reaches the next one. */
+export const JUMPS = new Set([
+  'return_statement',
+  'goto_statement',
+  'break_statement',
+  'continue_statement',
+  'throw_statement',
+]);
+/** Calls that never return. */
+export const EXITS = new Set(['exit', '_exit', 'abort', 'longjmp']);
+
 export function named(node: Node): Node[] {
   return node.namedChildren;
 }

@@ -1,0 +1,42 @@
+// What the pipeline hands to the reporters: plain data, so that report/ never depends on the orchestrator.
+import type { FileReport } from './extract/index.ts';
+import type { Analysis, ChangedFunction, Finding, Skipped, SkipReason, Verdict } from './types.ts';
+
+export interface PipelineStats {
+  /** Files in the change. */
+  changedFiles: number;
+  /** C/C++ files the extractor looked at. */
+  sourceFiles: number;
+  changedFunctions: number;
+  /** Functions with a verdict of vulnerable or not. */
+  analysed: number;
+  /** Verdicts that matched neither answer: never safe, so they count as incomplete analysis. */
+  unclassified: number;
+  /** Verdicts served from the cache. */
+  cached: number;
+  /** Functions judged vulnerable, each one a finding. */
+  findings: number;
+  /** Files or functions left unanalysed (paths excluded on purpose are not counted here). */
+  skipped: number;
+  /** Files excluded by `paths` / `paths-ignore`. */
+  ignored: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  durationMs: number;
+}
+
+export interface PipelineResult {
+  functions: ChangedFunction[];
+  analyses: Analysis[];
+  findings: Finding[];
+  /** Everything that got no verdict, extraction and analysis alike, ignored paths included. */
+  skipped: Skipped[];
+  /** Functions whose verdict was unclassified. */
+  unclassified: Array<{ fn: ChangedFunction; verdict: Verdict }>;
+  files: FileReport[];
+  stats: PipelineStats;
+}
+
+/** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */
+export function unanalysedCount(result: PipelineResult): number {
+  return result.stats.skipped + result.stats.unclassified;
+}
