@@ -7,9 +7,10 @@ import { createProgress } from '../eval/progress.ts';
 import { renderTables } from '../eval/report.ts';
 import { runEval } from '../eval/run-eval.ts';
 import { writeEvalReport } from '../eval/write-report.ts';
-import { analyseAll, DEFAULT_CONCURRENCY } from '../model/analyse.ts';
+import { analyseAll } from '../model/analyse.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
+import { addModelOptions } from './model-options.ts';
 
 export const DEFAULT_CACHE_DIR = '.vulnreview-cache';
 export const DEFAULT_EVAL_OUT = 'vulnreview-eval';
@@ -42,8 +43,10 @@ function share(value: string, flag: string): number {
 }
 
 export function registerEvalCommand(program: Command): void {
-  program
-    .command('eval')
+  addModelOptions(program.command('eval'), {
+    help: 'verdict cache (makes a stopped run resumable)',
+    default: DEFAULT_CACHE_DIR,
+  })
     .description(
       "the seed's tables (Table 4 and 5), PR curve and thresholds for a backend on a labelled data set",
     )
@@ -58,14 +61,6 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <s>', 'seed of the sample draw', '1')
     .option('--out <dir>', 'where eval.md, eval.json and pr-curve.svg go', DEFAULT_EVAL_OUT)
     .option('--target-precision <p>', 'report the confidence threshold that reaches this precision', '0.9')
-    .option('--backend <name>', 'auto | endpoint | rules', 'auto')
-    .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
-    .option('--model <name>', 'model or LoRA adapter name at the endpoint')
-    .option('--prompt <p>', 'pd-1 | pd-2 | a template file', 'pd-1')
-    .option('--concurrency <n>', 'requests in flight', String(DEFAULT_CONCURRENCY))
-    .option('--timeout <seconds>', 'per request')
-    .option('--cache <dir>', 'verdict cache (makes a stopped run resumable)', DEFAULT_CACHE_DIR)
-    .option('--no-cache', 'ask again for every function')
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags);
     });

@@ -33,6 +33,7 @@ import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
 import { unanalysedCount } from '../result.ts';
 import type { FileChange } from '../types.ts';
+import { addModelOptions } from './model-options.ts';
 import { type Change, fromPatchFile } from './patch-file.ts';
 
 export interface ScanOptions {
@@ -235,8 +236,9 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
 }
 
 export function registerScanCommand(program: Command): void {
-  program
-    .command('scan')
+  addModelOptions(program.command('scan'), {
+    help: 'verdict cache directory (default ~/.cache/vulnreview)',
+  })
     .description(
       'Analyse the C/C++ functions a local change touches: the working tree against HEAD by default, two revisions, or a patch file (--diff).',
     )
@@ -245,15 +247,7 @@ export function registerScanCommand(program: Command): void {
     .option('--head <ref>', 'head revision (default: the working tree, untracked files included)')
     .option('--diff <file>', 'scan a unified diff instead of a git repository (no git needed)')
     .option('--root <dir>', 'with --diff: directory holding the new-side files (default .)')
-    .option('--backend <name>', 'auto | endpoint | rules', 'auto')
-    .option('--endpoint <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1')
-    .option('--model <name>', 'model or LoRA adapter name at the endpoint')
-    .option('--prompt <name>', 'pd-1 | pd-2 | template file', 'pd-1')
-    .option('--concurrency <n>', 'model requests in flight', '8')
-    .option('--timeout <seconds>', 'per model request')
     .option('--time-budget <seconds>', 'overall seconds for model requests; the rest count as not analysed')
-    .option('--cache <dir>', 'verdict cache directory (default ~/.cache/vulnreview)')
-    .option('--no-cache', 'do not read or write the verdict cache')
     .option('--sarif <file>', 'SARIF output file', 'vulnreview.sarif')
     .option('--format <format>', 'table | json (stdout)', 'table')
     .option('--fail-on-confidence <x>', 'exit 1 when a finding reaches this confidence (0..1)')
