@@ -77218,24 +77218,58 @@ function fingerprintOf(ruleId, source) {
   const normalized = source.replace(/\s+/g, "");
   return createHash4("sha256").update(ruleId).update("\0").update(normalized).digest("hex").slice(0, 32);
 }
+function fileLineOf(fn, line) {
+  if (line === void 0 || !Number.isInteger(line) || line < 1) return void 0;
+  const fileLine = fn.start + line - 1;
+  return fileLine <= fn.end ? fileLine : void 0;
+}
+function pointedLine(fn, verdict) {
+  const changed = fn.firstChangedLine;
+  const inside2 = changed !== void 0 && changed >= fn.start && changed <= fn.end ? changed : void 0;
+  return fileLineOf(fn, verdict.line) ?? inside2 ?? fn.start;
+}
 function toFinding(fn, verdict) {
   const ruleId = ruleIdFor(verdict);
-  return { ruleId, fn, verdict, fingerprint: fingerprintOf(ruleId, fn.source) };
+  return {
+    ruleId,
+    fn,
+    verdict,
+    fingerprint: fingerprintOf(ruleId, fn.source),
+    line: pointedLine(fn, verdict)
+  };
+}
+function verdictForHit(verdict, hit) {
+  const { cwe: _cwe, ...rest } = verdict;
+  return {
+    ...rest,
+    ...hit.cwe ? { cwe: hit.cwe } : {},
+    confidence: hit.confidence,
+    reason: hit.reason,
+    line: hit.line
+  };
+}
+function findingsOfVerdict(fn, verdict) {
+  if (verdict.vulnerable !== true) return [];
+  if (!verdict.hits?.length) return [toFinding(fn, verdict)];
+  const byRule = /* @__PURE__ */ new Map();
+  for (const hit of verdict.hits) {
+    const hitVerdict = verdictForHit(verdict, hit);
+    const ruleId = ruleIdFor(hitVerdict);
+    if (!byRule.has(ruleId)) byRule.set(ruleId, toFinding(fn, hitVerdict));
+  }
+  return [...byRule.values()];
 }
 function findingsOf(analyses) {
   const findings = [];
   for (const a of analyses) {
-    if ("verdict" in a && a.verdict.vulnerable === true) findings.push(toFinding(a.fn, a.verdict));
+    if ("verdict" in a) findings.push(...findingsOfVerdict(a.fn, a.verdict));
   }
   return findings.sort(
-    (x, y) => y.verdict.confidence - x.verdict.confidence || x.fn.file.localeCompare(y.fn.file) || x.fn.start - y.fn.start
+    (x, y) => y.verdict.confidence - x.verdict.confidence || x.fn.file.localeCompare(y.fn.file) || x.fn.start - y.fn.start || x.line - y.line
   );
 }
 function verdictFileLine(finding) {
-  const { line } = finding.verdict;
-  if (line === void 0 || line < 1) return void 0;
-  const fileLine = finding.fn.start + line - 1;
-  return fileLine <= finding.fn.end ? fileLine : void 0;
+  return fileLineOf(finding.fn, finding.verdict.line);
 }
 function pathToUri(path12) {
   return path12.split("/").map(encodeURIComponent).join("/");
@@ -85026,6 +85060,13 @@ function touches(span, change) {
   if (countInRange(change.addedLines, span.start, span.end) > 0) return true;
   return countInRange(change.deletionPoints, span.start + 1, span.end) > 0;
 }
+function firstChangedLine(span, change) {
+  if (change.wholeFile) return void 0;
+  const added = change.addedLines[lowerBound(change.addedLines, span.start)];
+  if (added !== void 0 && added <= span.end) return added;
+  const deleted = change.deletionPoints[lowerBound(change.deletionPoints, span.start + 1)];
+  return deleted !== void 0 && deleted <= span.end ? deleted : void 0;
+}
 
 // src/extract/index.ts
 var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -85140,7 +85181,10 @@ async function findChangedFunctions(allChanges, readFile4, options = {}) {
       continue;
     }
     const { lang, lossy, functions, errorRatio: errorRatio2 } = parsed;
-    const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source));
+    const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source)).map((fn) => {
+      const first = firstChangedLine(fn, change);
+      return first === void 0 ? fn : { ...fn, firstChangedLine: first };
+    });
     result.functions.push(...changed);
     result.files.push({
       path: path12,

@@ -60,6 +60,12 @@ export interface ChangedFunction {
   end: number;
   lang: Lang;
   source: string;
+  /**
+   * 1-based new-side line where the change first touched the function: its first added line, else the
+   * first deletion point inside it. Absent when the whole file counts as changed (no patch) or the
+   * function was not selected by a change. A finding with no better line points here.
+   */
+  firstChangedLine?: number;
 }
 
 /** What a backend needs to judge a function: evaluation samples have no file or name. */
@@ -75,6 +81,23 @@ export type VdiscClass = 'CWE-120' | 'CWE-119' | 'CWE-469' | 'CWE-476' | 'CWE-ot
 export const VDISC_CLASSES: readonly VdiscClass[] = ['CWE-120', 'CWE-119', 'CWE-469', 'CWE-476', 'CWE-other'];
 
 export type BackendName = 'endpoint' | 'rules';
+
+/**
+ * One weakness a backend pinpointed inside a function. The rules backend names one per distinct
+ * weakness it found, so a function with an unchecked malloc and an overflowing sprintf yields two
+ * findings, each with its own line.
+ */
+export interface WeaknessHit {
+  cwe?: VdiscClass;
+  /** 1-based line within the function source. */
+  line: number;
+  /** One or two sentences a reviewer can act on. */
+  reason: string;
+  /** P(vulnerable) for this weakness, in [0, 1]. */
+  confidence: number;
+  /** The backend's own id for what fired (a rule id). */
+  id?: string;
+}
 
 /** A backend's answer for one function. */
 export interface Verdict {
@@ -96,6 +119,12 @@ export interface Verdict {
   line?: number;
   /** Served from the verdict cache rather than asked again. */
   cached?: boolean;
+  /**
+   * Every distinct weakness found, strongest first, when the backend can tell them apart (rules). A
+   * vulnerable verdict with hits becomes one finding per distinct rule id (see report/findings.ts);
+   * without hits, one finding for the function.
+   */
+  hits?: WeaknessHit[];
 }
 
 /** A function that got no verdict, and why: shown to the user and counted by the gate. */
@@ -124,12 +153,33 @@ export type SkipReason =
 /** The outcome for one function: a verdict, or the reason it has none. */
 export type Analysis = { fn: ChangedFunction; verdict: Verdict } | { fn: ChangedFunction; skipped: Skipped };
 
+/**
+ * How a finding relates to the base revision (SARIF `baselineState`): `new` flagged now and not before
+ * (or markedly more confident), `unchanged` flagged on both sides, `updated` flagged on both sides with
+ * a changed message or location, `absent` flagged before and not now (a fix).
+ */
+export type BaselineState = 'new' | 'unchanged' | 'updated' | 'absent';
+
 /** A vulnerable verdict turned into something to report. */
 export interface Finding {
   /** SARIF rule id: `vulnreview/CWE-120` … or `vulnreview/vulnerable` when no CWE was named. */
   ruleId: string;
   fn: ChangedFunction;
+  /**
+   * The verdict as it applies to this finding: for one of several hits in a function, the function's
+   * verdict with that hit's cwe, confidence, reason and line.
+   */
   verdict: Verdict;
   /** Stable across re-runs and line shifts: rule + normalized function source. */
   fingerprint: string;
+  /**
+   * 1-based file line the finding points at (SARIF primary region, inline comment): the backend's line
+   * inside the function when it named one, else the function's first changed line, else its first line.
+   */
+  line: number;
+  /** Against the base revision, when the base side was analysed. */
+  baseline?: {
+    state: BaselineState /** P(vulnerable) of the base version, when it had a verdict. */;
+    baseConfidence?: number;
+  };
 }

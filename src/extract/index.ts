@@ -7,7 +7,7 @@ import { extractFunctions, type FileFunctions, type FunctionDef } from './functi
 import { languageOf } from './language.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
-import { touches } from './select.ts';
+import { firstChangedLine, touches } from './select.ts';
 import { ERROR_RATIO_WARNING } from './warnings.ts';
 
 export { decodeSource, isBinary } from './decode.ts';
@@ -215,7 +215,12 @@ export async function findChangedFunctions(
       continue;
     }
     const { lang, lossy, functions, errorRatio } = parsed;
-    const changed = functions.filter((fn) => touches(fn, change) && !oldText.contains(fn.source));
+    const changed = functions
+      .filter((fn) => touches(fn, change) && !oldText.contains(fn.source))
+      .map((fn) => {
+        const first = firstChangedLine(fn, change);
+        return first === undefined ? fn : { ...fn, firstChangedLine: first };
+      });
     result.functions.push(...changed);
     result.files.push({
       path,

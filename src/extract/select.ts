@@ -36,3 +36,15 @@ export function touches(span: Span, change: FileChange): boolean {
   if (countInRange(change.addedLines, span.start, span.end) > 0) return true;
   return countInRange(change.deletionPoints, span.start + 1, span.end) > 0;
 }
+
+/**
+ * Where the change first touched the span: its first added line in [start, end], else its first
+ * deletion point in (start, end]; undefined for a whole-file change (no patch to tell) or an untouched span.
+ */
+export function firstChangedLine(span: Span, change: FileChange): number | undefined {
+  if (change.wholeFile) return undefined;
+  const added = change.addedLines[lowerBound(change.addedLines, span.start)];
+  if (added !== undefined && added <= span.end) return added;
+  const deleted = change.deletionPoints[lowerBound(change.deletionPoints, span.start + 1)];
+  return deleted !== undefined && deleted <= span.end ? deleted : undefined;
+}
