@@ -1,5 +1,6 @@
 // Turning a model's answer into a verdict: the seed's keyword method for text answers, and P(yes) from the
-// top logprobs of the answer token when the server gives them.
+// top logprobs at the answer's first word when the server gives them. docs/model.md ("What vulnreview asks
+// and reads") states the same rule for whoever prepares fine-tuning data: the two must agree.
 import type { VdiscClass } from '../types.ts';
 
 export interface AnswerClass {
@@ -49,10 +50,16 @@ export function parseCwe(text: string): VdiscClass | undefined {
   return 'CWE-other';
 }
 
+// Whitespace as tokenizers may spell it when a server hands back raw vocabulary entries: byte-level BPE's
+// Ġ (space), Ċ (newline), ĉ (tab), č (carriage return), and SentencePiece's ▁.
+const WHITESPACE_MARKERS = /[\u0120\u010a\u0109\u010d\u2581]/g;
+// Special tokens (<|eot_id|>, <｜end▁of▁sentence｜>, </s>) and SentencePiece byte-fallback pieces (<0x0A>).
+const SPECIAL_TOKEN = /^<[^<>\s]+>$/;
+
 /** A token as the tokenizer wrote it, reduced to the word: leading spaces, BPE (Ġ) and SentencePiece (▁) markers. */
 function tokenWord(token: string): string {
   return token
-    .replace(/^[\s\u0120\u2581]+/, '')
+    .replace(/^[\s\u0120\u010a\u0109\u010d\u2581]+/, '')
     .replace(/[\s.,:!]+$/, '')
     .toLowerCase();
 }
@@ -86,4 +93,44 @@ export function probabilityFromChosenToken(token: string, logprob: number): numb
   if (word === 'yes') return p;
   if (word === 'no') return 1 - p;
   return undefined;
+}
+
+/**
+ * Whether a generated token carries a word: a letter or digit once whitespace (and its tokenizer spellings),
+ * punctuation and markup are set aside. Special tokens and byte-fallback pieces never do.
+ */
+export function isWordToken(token: string): boolean {
+  const bare = token.trim();
+  if (SPECIAL_TOKEN.test(bare)) return false;
+  return /[\p{L}\p{N}]/u.test(token.replace(WHITESPACE_MARKERS, ' '));
+}
+
+/** vLLM's `--return-tokens-as-token-ids` spelling of a token: `token_id:9642`. */
+export function isTokenIdPlaceholder(token: string): boolean {
+  return /^token_id:\d+$/.test(token);
+}
+
+export interface TokenLogprobs {
+  token: string;
+  logprob: number;
+  top_logprobs?: Array<{ token: string; logprob: number }> | null;
+}
+
+/**
+ * P(yes) read where the answer's first word was generated: the first position whose *chosen* token carries
+ * a word (isWordToken). Positions before it (a newline or space a chat template leaves to the model, `**`
+ * markup) are passed over, alternatives included: their top tokens are what might have come instead of the
+ * whitespace, not the answer. At that position the top alternatives give P(yes) normalised over yes-like and
+ * no-like tokens; with fewer than two alternatives (a server limited to one, or TGI with top_n_tokens 0) the
+ * chosen token's own probability is used. `position` is undefined when no generated token carries a word;
+ * `pYes` is undefined when the first word's alternatives hold neither yes nor no (the model started prose).
+ */
+export function readAnswerProbability(tokens: TokenLogprobs[]): { position?: number; pYes?: number } {
+  const position = tokens.findIndex((entry) => isWordToken(entry.token ?? ''));
+  if (position < 0) return {};
+  const entry = tokens[position]!;
+  const top = Array.isArray(entry.top_logprobs) ? entry.top_logprobs : [];
+  const chosen = () => probabilityFromChosenToken(entry.token ?? '', entry.logprob);
+  const pYes = top.length >= 2 ? (probabilityFromLogprobs(top) ?? chosen()) : chosen();
+  return pYes === undefined ? { position } : { position, pYes };
 }

@@ -4,18 +4,16 @@
 // (bench/model.md), and its retries could not be tuned (tests need millisecond backoffs), could not give
 // up on a Retry-After longer than we are willing to wait, nor tell a rejected `logprobs` parameter from
 // other failures. Only its types are used, so request and answer shapes stay those of the OpenAI API.
-import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionTokenLogprob,
-} from 'openai/resources/chat/completions';
+//
+// What each real server does with the request, and where that is written in its source, is in docs/model.md
+// and in the per-server doubles under test/helpers/servers/.
 import type { FunctionInput, Verdict } from '../types.ts';
-import { type Backend, BackendError } from './backend.ts';
-import { classifyAnswer, probabilityFromChosenToken, probabilityFromLogprobs } from './classify.ts';
+import type { Backend } from './backend.ts';
+import { type ChatRequest, type ChatSender, type Completion, RejectedError, sendChat } from './chat-request.ts';
+import { classifyAnswer, isTokenIdPlaceholder, readAnswerProbability } from './classify.ts';
 import { displayUrl, requestHeaders, scrubber } from './connection.ts';
 import { TooLongError } from './errors.ts';
-import { backoffMs, describeStatus, describeTransportError, type Failure, sleep } from './failures.ts';
-import { endpointUrl, HttpAbortError, JsonHttpClient } from './http.ts';
+import { endpointUrl, JsonHttpClient } from './http.ts';
 import { buildMessages, type ChatMessage, type PromptSpec, promptHash } from './prompts.ts';
 
 export { discoverModel } from './connection.ts';
@@ -33,7 +31,7 @@ export interface EndpointOptions {
   prompt: PromptSpec;
   /** Per request, default 60 s. */
   timeoutMs?: number;
-  /** Retries after the first attempt on 429, 5xx, timeouts, connection errors, malformed bodies; default 3. */
+  /** Retries after the first attempt on 429, 424, 5xx, timeouts, connection errors, malformed bodies; default 3. */
   maxRetries?: number;
   /** Messages longer than this many tokens (estimated as characters ÷ 4) are not sent; default 6,000. */
   maxInputTokens?: number;
@@ -44,13 +42,24 @@ export interface EndpointOptions {
   maxRetryAfterMs?: number;
   /** Confidence of text answers when the server gives no logprobs; default { yes: 0.75, no: 0.25 }. */
   textConfidence?: { yes: number; no: number };
+  /** Alternatives asked for at each answer position; default 5 (TGI's default ceiling). */
+  topLogprobs?: number;
+  /**
+   * Called once for each thing the backend learnt about the server that changes what a confidence means (a
+   * lower top_logprobs limit, logprobs refused or ignored, tokens sent as ids). Also kept in `notices`.
+   */
+  onNotice?: (message: string) => void;
 }
 
 /** The endpoint backend, with what it learnt about the server. */
 export interface EndpointBackend extends Backend {
   readonly name: 'endpoint';
-  /** undefined until the first answer; false once the server showed it gives no logprobs. */
+  /** undefined until the first answer; false once the server showed it gives no usable logprobs. */
   readonly logprobsSupported: boolean | undefined;
+  /** The top_logprobs now asked for: the default, or the server's own limit once it named one. */
+  readonly topLogprobs: number;
+  /** What the backend told onNotice, in order. */
+  readonly notices: readonly string[];
 }
 
 export const DEFAULTS = {
@@ -61,7 +70,11 @@ export const DEFAULTS = {
   retryMaxMs: 8_000,
   maxRetryAfterMs: 60_000,
   textConfidence: { yes: 0.75, no: 0.25 },
-  topLogprobs: 10,
+  // Two entries are all a Yes/No split needs; 5 is TGI's launcher default --max-top-n-tokens
+  // (launcher/src/main.rs), below vLLM's --max-logprobs default of 20 and OpenAI's and Ollama's ceiling of 20.
+  topLogprobs: 5,
+  // Room for a newline or space a chat template leaves to the model, the word, and a full stop.
+  answerTokens: 4,
 } as const;
 
 /** Confidence of an answer that said neither yes nor no: unknown, and never a "safe" 0. */
@@ -72,105 +85,50 @@ export function estimateTokens(messages: ChatMessage[]): number {
   return Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
 }
 
-/** The server refused the request as invalid (400/422): retrying the same request cannot help. */
-class RejectedError extends BackendError {
-  constructor(message: string) {
-    super(message, false);
-    this.name = 'RejectedError';
-  }
-}
-
-type Completion = { content: string; tokens: ChatCompletionTokenLogprob[] | undefined; finish: string };
-
-/** A 2xx body as a completion, or why it is not one. */
-function parseCompletion(body: string): Completion | Failure {
-  let parsed: ChatCompletion;
-  try {
-    parsed = JSON.parse(body) as ChatCompletion;
-  } catch (error) {
-    return { message: `malformed JSON in the answer (${(error as Error).message})`, retryable: true };
-  }
-  const choice = parsed?.choices?.[0];
-  if (!choice?.message) return { message: 'the answer has no choices[0].message', retryable: true };
-  return {
-    content: typeof choice.message.content === 'string' ? choice.message.content : '',
-    tokens: Array.isArray(choice.logprobs?.content) ? choice.logprobs.content : undefined,
-    finish: choice.finish_reason ?? '',
-  };
-}
-
 export async function createEndpointBackend(options: EndpointOptions): Promise<EndpointBackend> {
-  const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
-  const maxInputTokens = options.maxInputTokens ?? DEFAULTS.maxInputTokens;
-  const retryBaseMs = options.retryBaseMs ?? DEFAULTS.retryBaseMs;
-  const retryMaxMs = options.retryMaxMs ?? DEFAULTS.retryMaxMs;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
   const textConfidence = options.textConfidence ?? DEFAULTS.textConfidence;
+  const maxInputTokens = options.maxInputTokens ?? DEFAULTS.maxInputTokens;
   const prompt = options.prompt;
   const hash = promptHash(prompt);
   const where = displayUrl(options.baseUrl);
   const apiKey = options.apiKey || undefined;
-  const url = endpointUrl(options.baseUrl, 'chat/completions');
-  const headers = requestHeaders(apiKey, options.headers);
   const scrub = scrubber(apiKey, options.headers);
   const http = new JsonHttpClient();
-
-  const fail = (failure: Failure, attempts: number): BackendError => {
-    const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
-    const message = scrub(`endpoint ${where}: ${failure.message}${tries}`);
-    if (failure.tooLong) return new TooLongError(message);
-    if (failure.rejected) return new RejectedError(message);
-    return new BackendError(message, failure.retryable);
+  const sender: ChatSender = {
+    http,
+    url: endpointUrl(options.baseUrl, 'chat/completions'),
+    headers: requestHeaders(apiKey, options.headers),
+    where,
+    scrub,
+    timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULTS.maxRetries,
+    retryBaseMs: options.retryBaseMs ?? DEFAULTS.retryBaseMs,
+    retryMaxMs: options.retryMaxMs ?? DEFAULTS.retryMaxMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs,
   };
-  const cancelled = () => new BackendError(`endpoint ${where}: request cancelled`, true);
+  const send = (body: ChatRequest, signal?: AbortSignal) => sendChat(sender, body, signal);
 
-  /** One request, retried on failures that another try might not meet. */
-  async function send(
-    body: ChatCompletionCreateParamsNonStreaming,
-    signal?: AbortSignal,
-  ): Promise<Completion> {
-    const payload = JSON.stringify(body);
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw cancelled();
-      let failure: Failure;
-      try {
-        const response = await http.request(url, {
-          method: 'POST',
-          headers,
-          body: payload,
-          timeoutMs,
-          signal,
-        });
-        if (response.status >= 200 && response.status < 300) {
-          const completion = parseCompletion(response.body);
-          if ('content' in completion) return completion;
-          failure = completion;
-        } else {
-          failure = describeStatus(response);
-        }
-      } catch (error) {
-        if (error instanceof HttpAbortError || signal?.aborted) throw cancelled();
-        failure = describeTransportError(error);
-      }
-      if (!failure.retryable || attempt > maxRetries) throw fail(failure, attempt);
-      if (failure.waitMs !== undefined && failure.waitMs > maxRetryAfterMs) {
-        const asked = Math.round(failure.waitMs / 1000);
-        throw fail(
-          {
-            ...failure,
-            message: `${failure.message}; the server asked to retry after ${asked} s, longer than the ${maxRetryAfterMs / 1000} s we wait`,
-          },
-          attempt,
-        );
-      }
-      try {
-        await sleep(failure.waitMs ?? backoffMs(attempt, retryBaseMs, retryMaxMs), signal);
-      } catch {
-        throw cancelled();
-      }
-    }
-  }
+  // What the backend learns about the server, once per run.
+  let logprobsSupported: boolean | undefined;
+  let topLogprobs = options.topLogprobs ?? DEFAULTS.topLogprobs;
+  // vLLM started with --return-tokens-as-token-ids names tokens `token_id:9642`; after the first such answer
+  // every request asks for text tokens, and if even that is ignored, logprobs are given up.
+  let tokenIds: 'unseen' | 'asked-off' = 'unseen';
+  const notices: string[] = [];
+  const notice = (message: string) => {
+    const text = scrub(`endpoint ${where}: ${message}`);
+    if (notices.includes(text)) return;
+    notices.push(text);
+    options.onNotice?.(text);
+  };
+  /** Logprobs cannot be had or read from this server: every later question is asked for text. */
+  const giveUpLogprobs = (why: string) => {
+    if (logprobsSupported === false) return;
+    logprobsSupported = false;
+    notice(
+      `${why}; confidences are now the fixed text values ${textConfidence.yes} (yes) / ${textConfidence.no} (no) for the rest of the run, so --fail-on-confidence cannot rank findings`,
+    );
+  };
 
   const base = (messages: ChatMessage[]) => ({ model: options.model, messages, temperature: 0 });
 
@@ -205,19 +163,47 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
     return fromText(reply.content);
   }
 
-  // The first token that carries a word decides; leading whitespace or markup tokens are passed over.
-  function pYes(tokens: ChatCompletionTokenLogprob[]): number | undefined {
-    for (const entry of tokens) {
-      const p = entry.top_logprobs?.length
-        ? probabilityFromLogprobs(entry.top_logprobs)
-        : probabilityFromChosenToken(entry.token ?? '', entry.logprob);
-      if (p !== undefined) return p;
-      if (/[A-Za-z0-9]/.test(entry.token ?? '')) return undefined;
-    }
-    return undefined;
+  /** The answer's first tokens with their alternatives; see readAnswerProbability for what is read. */
+  function askLogprobs(messages: ChatMessage[], signal?: AbortSignal) {
+    const top = topLogprobs;
+    const idsOff = tokenIds === 'asked-off';
+    const body: ChatRequest = {
+      ...base(messages),
+      // A CWE-style answer needs room for ": CWE-120"; P(yes) still comes from its first word.
+      max_tokens: prompt.cweStyle ? 16 : DEFAULTS.answerTokens,
+      logprobs: true,
+      top_logprobs: top,
+      ...(idsOff ? { return_tokens_as_token_ids: false } : {}),
+    };
+    return send(body, signal).then((reply) => ({ reply, top, idsOff }));
   }
 
-  let logprobsSupported: boolean | undefined;
+  /** Ask with logprobs; a rejection that names the server's top_logprobs limit is asked again once within it. */
+  async function askWithinLimit(messages: ChatMessage[], signal?: AbortSignal) {
+    const sent = topLogprobs;
+    try {
+      return await askLogprobs(messages, signal);
+    } catch (error) {
+      const limit = error instanceof RejectedError ? error.topLogprobsLimit : undefined;
+      // A limit at or above what was sent means something else was refused: asking again cannot help.
+      if (limit === undefined || limit < 0 || limit >= sent) throw error;
+      // Another question in flight may already have lowered it; either way ask within what the server allows.
+      if (limit < topLogprobs) {
+        topLogprobs = limit;
+        notice(
+          `the server allows at most ${limit} top_logprobs (it refused more): asking for ${limit} from now on`,
+        );
+      }
+      return askLogprobs(messages, signal);
+    }
+  }
+
+  /** The text of an answer whose logprobs cannot be read: its own words when they decide, else a text request. */
+  async function textOf(reply: Completion, messages: ChatMessage[], signal?: AbortSignal) {
+    const answer = fromText(reply.content);
+    if (answer.vulnerable !== null && (!prompt.cweStyle || reply.finish !== 'length')) return answer;
+    return askText(messages, signal);
+  }
 
   return {
     name: 'endpoint',
@@ -226,6 +212,10 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
     get logprobsSupported() {
       return logprobsSupported;
     },
+    get topLogprobs() {
+      return topLogprobs;
+    },
+    notices,
 
     async analyse(fn: FunctionInput, signal?: AbortSignal): Promise<Verdict> {
       const messages = buildMessages(prompt, fn);
@@ -237,44 +227,59 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
       }
       if (logprobsSupported === false) return askText(messages, signal);
 
-      let reply: Completion;
+      let asked: Awaited<ReturnType<typeof askLogprobs>>;
       try {
-        reply = await send(
-          {
-            ...base(messages),
-            // A CWE-style answer needs room for ": CWE-120"; P(yes) still comes from its first word.
-            max_tokens: prompt.cweStyle ? 16 : 1,
-            logprobs: true,
-            top_logprobs: DEFAULTS.topLogprobs,
-          },
-          signal,
-        );
+        asked = await askWithinLimit(messages, signal);
       } catch (error) {
-        // Some servers refuse the logprobs parameters outright: ask again without them, and if that
-        // works, stop sending them.
+        // Some servers refuse the logprobs parameters outright: ask again without them, and if that works,
+        // stop sending them. A refusal for the input's length is a TooLongError, never re-sent as text.
         if (error instanceof RejectedError && logprobsSupported !== true) {
           const answer = await askText(messages, signal);
-          logprobsSupported = false;
+          giveUpLogprobs(`the server refused the logprobs parameters (${error.message})`);
           return answer;
         }
         throw error;
       }
+      let { reply } = asked;
+
+      if (reply.tokens?.some((t) => isTokenIdPlaceholder(t.token ?? ''))) {
+        if (!asked.idsOff) {
+          // Learnt once: this and every later request ask vLLM for the tokens as text.
+          if (tokenIds === 'unseen') {
+            tokenIds = 'asked-off';
+            notice(
+              'the server names tokens as token_id:N (vLLM --return-tokens-as-token-ids): asking with return_tokens_as_token_ids: false from now on',
+            );
+          }
+          try {
+            reply = (await askLogprobs(messages, signal)).reply;
+          } catch (error) {
+            if (!(error instanceof RejectedError)) throw error;
+            // A server that refuses the switch cannot be asked for text tokens: this answer's words decide.
+          }
+        }
+        if (reply.tokens?.some((t) => isTokenIdPlaceholder(t.token ?? ''))) {
+          // The switch was ignored: the ids cannot be told apart without the tokenizer. Read text instead.
+          giveUpLogprobs(
+            'the server names tokens as token_id:N even when asked not to (start vLLM without --return-tokens-as-token-ids)',
+          );
+          return textOf(reply, messages, signal);
+        }
+      }
 
       if (!reply.tokens || reply.tokens.length === 0) {
         // Parameter accepted but ignored: the short answer may already say yes or no.
-        logprobsSupported = false;
-        const answer = fromText(reply.content);
-        if (answer.vulnerable !== null && (!prompt.cweStyle || reply.finish !== 'length')) return answer;
-        return askText(messages, signal);
+        giveUpLogprobs('the server ignores the logprobs parameters (its answers carry none)');
+        return textOf(reply, messages, signal);
       }
       logprobsSupported = true;
-      const p = pYes(reply.tokens);
-      // The model's likely first words were neither yes nor no: read a longer text answer instead.
-      if (p === undefined) return askText(messages, signal);
-      const vulnerable = p >= 0.5;
+      const { pYes } = readAnswerProbability(reply.tokens);
+      // The model's first word was neither yes nor no: read a longer text answer instead.
+      if (pYes === undefined) return askText(messages, signal);
+      const vulnerable = pYes >= 0.5;
       return verdict({
         vulnerable,
-        confidence: p,
+        confidence: pYes,
         rawAnswer: reply.content,
         cwe: vulnerable ? classifyAnswer(reply.content).cwe : undefined,
       });

@@ -50,7 +50,7 @@ async function setup(serverOptions: ModelServerOptions, backendOptions: Partial<
 }
 
 describe('with logprobs', () => {
-  it('asks for one token and takes P(yes) as the confidence', async () => {
+  it('asks for the first few tokens with 5 alternatives and takes P(yes) as the confidence', async () => {
     const { server, backend } = await setup({ reply: () => answer('Yes', { pYes: 0.83 }) });
     const verdict = await backend.analyse(fn);
     expect(verdict).toEqual({
@@ -64,12 +64,13 @@ describe('with logprobs', () => {
     const body = server.chatRequests()[0]!.body!;
     expect(body).toMatchObject({
       model: 'vuln-lora',
-      max_tokens: 1,
+      max_tokens: 4,
       temperature: 0,
       logprobs: true,
-      top_logprobs: 10,
+      top_logprobs: 5,
     });
     expect(backend.logprobsSupported).toBe(true);
+    expect(backend.notices).toEqual([]);
   });
 
   it('says not vulnerable below 0.5, with P(yes) as the confidence', async () => {
