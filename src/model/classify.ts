@@ -120,15 +120,18 @@ export interface TokenLogprobs {
  * P(yes) read where the answer's first word was generated: the first position whose *chosen* token carries
  * a word (isWordToken). Positions before it (a newline or space a chat template leaves to the model, `**`
  * markup) are passed over, alternatives included: their top tokens are what might have come instead of the
- * whitespace, not the answer. At that position the top alternatives give P(yes) normalised over yes-like and
- * no-like tokens; with fewer than two alternatives (a server limited to one, or TGI with top_n_tokens 0) the
- * chosen token's own probability is used. `position` is undefined when no generated token carries a word;
- * `pYes` is undefined when the first word's alternatives hold neither yes nor no (the model started prose).
+ * whitespace, not the answer. The chosen word must itself be yes or no (any case, leading space, trailing
+ * `.,:!`); otherwise the model started prose and there is no Yes/No answer to weigh. At that position the top
+ * alternatives give P(yes) normalised over yes-like and no-like tokens; with fewer than two alternatives (a
+ * server limited to one, or TGI with top_n_tokens 0) the chosen token's own probability is used.
+ * `position` is undefined when no generated token carries a word; `pYes` when the first word is not yes/no.
  */
 export function readAnswerProbability(tokens: TokenLogprobs[]): { position?: number; pYes?: number } {
   const position = tokens.findIndex((entry) => isWordToken(entry.token ?? ''));
   if (position < 0) return {};
   const entry = tokens[position]!;
+  const word = tokenWord(entry.token ?? '');
+  if (word !== 'yes' && word !== 'no') return { position };
   const top = Array.isArray(entry.top_logprobs) ? entry.top_logprobs : [];
   const chosen = () => probabilityFromChosenToken(entry.token ?? '', entry.logprob);
   const pYes = top.length >= 2 ? (probabilityFromLogprobs(top) ?? chosen()) : chosen();
