@@ -25,6 +25,11 @@ export interface BackendOptions {
   maxRetries?: number;
   /** Input token budget per function (default 6,000; estimated as characters ÷ 4). */
   maxInputTokens?: number;
+  /**
+   * What the endpoint backend learns during the run that changes what a confidence means (the server's
+   * lower top_logprobs limit, logprobs refused or ignored, token ids): once each, to warn the user.
+   */
+  onNotice?: (message: string) => void;
 }
 
 function checkEndpointUrl(endpoint: string): void {
@@ -102,6 +107,7 @@ export async function createBackend(options: BackendOptions): Promise<{ backend:
     timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
     maxRetries: options.maxRetries,
     maxInputTokens: options.maxInputTokens,
+    onNotice: options.onNotice,
   });
   return notice ? { backend, notice } : { backend };
 }

@@ -9,7 +9,13 @@
 // and in the per-server doubles under test/helpers/servers/.
 import type { FunctionInput, Verdict } from '../types.ts';
 import type { Backend } from './backend.ts';
-import { type ChatRequest, type ChatSender, type Completion, RejectedError, sendChat } from './chat-request.ts';
+import {
+  type ChatRequest,
+  type ChatSender,
+  type Completion,
+  RejectedError,
+  sendChat,
+} from './chat-request.ts';
 import { classifyAnswer, isTokenIdPlaceholder, readAnswerProbability } from './classify.ts';
 import { displayUrl, requestHeaders, scrubber } from './connection.ts';
 import { TooLongError } from './errors.ts';

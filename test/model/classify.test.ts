@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   classifyAnswer,
+  isTokenIdPlaceholder,
+  isWordToken,
   probabilityFromChosenToken,
   probabilityFromLogprobs,
+  readAnswerProbability,
 } from '../../src/model/classify.ts';
 
 describe('classifyAnswer', () => {
@@ -82,5 +85,80 @@ describe('probabilityFromChosenToken', () => {
     expect(probabilityFromChosenToken(' Yes', Math.log(0.8))).toBeCloseTo(0.8, 10);
     expect(probabilityFromChosenToken('No', Math.log(0.8))).toBeCloseTo(0.2, 10);
     expect(probabilityFromChosenToken('The', -0.1)).toBeUndefined();
+  });
+});
+
+describe('isWordToken', () => {
+  it.each([
+    ['Yes', true],
+    [' No', true],
+    ['\u0120Yes', true],
+    ['\u2581no', true],
+    ['The', true],
+    ['42', true],
+    ['\n', false],
+    ['\n\n', false],
+    [' ', false],
+    ['\u010a', false],
+    ['\u0120', false],
+    ['**', false],
+    [':', false],
+    ['<|eot_id|>', false],
+    ['<\uff5cend\u2581of\u2581sentence\uff5c>', false],
+    ['</s>', false],
+    ['<0x0A>', false],
+  ])('%j → %s', (token, expected) => {
+    expect(isWordToken(token)).toBe(expected);
+  });
+});
+
+describe('isTokenIdPlaceholder', () => {
+  it("recognises vLLM's token_id:N and nothing else", () => {
+    expect(isTokenIdPlaceholder('token_id:9642')).toBe(true);
+    expect(isTokenIdPlaceholder('token_id:')).toBe(false);
+    expect(isTokenIdPlaceholder('Yes')).toBe(false);
+  });
+});
+
+describe('readAnswerProbability', () => {
+  const lp = (token: string, p: number) => ({ token, logprob: Math.log(p) });
+
+  it('reads the first position whose chosen token is a word, passing over a leading newline and its alternatives', () => {
+    const tokens = [
+      { ...lp('\n', 0.96), top_logprobs: [lp('\n', 0.96), lp('Yes', 0.0189), lp('No', 0.0111)] },
+      {
+        ...lp('No', 0.72),
+        top_logprobs: [lp('No', 0.72), lp('Yes', 0.18), lp(' No', 0.05), lp(' Yes', 0.05)],
+      },
+      { ...lp('<|eot_id|>', 0.99), top_logprobs: [] },
+    ];
+    expect(readAnswerProbability(tokens)).toEqual({ position: 1, pYes: expect.closeTo(0.23, 6) });
+  });
+
+  it('passes over markup before the word', () => {
+    const tokens = [
+      { ...lp('**', 0.9), top_logprobs: [lp('**', 0.9), lp('No', 0.1)] },
+      { ...lp('Yes', 0.8), top_logprobs: [lp('Yes', 0.8), lp('No', 0.2)] },
+    ];
+    expect(readAnswerProbability(tokens).pYes).toBeCloseTo(0.8, 6);
+  });
+
+  it('uses the chosen token alone when fewer than two alternatives came back', () => {
+    expect(readAnswerProbability([{ ...lp('Yes', 0.7), top_logprobs: [] }]).pYes).toBeCloseTo(0.7, 6);
+    expect(readAnswerProbability([{ ...lp('No', 0.7), top_logprobs: [lp('No', 0.7)] }]).pYes).toBeCloseTo(
+      0.3,
+      6,
+    );
+  });
+
+  it('has no P(yes) when the first word is prose, even if yes and no are among its alternatives', () => {
+    const tokens = [{ ...lp('The', 0.55), top_logprobs: [lp('The', 0.55), lp('Yes', 0.05), lp('No', 0.05)] }];
+    expect(readAnswerProbability(tokens)).toEqual({ position: 0 });
+  });
+
+  it('finds no position when nothing generated is a word', () => {
+    expect(
+      readAnswerProbability([{ ...lp('\n', 0.9), top_logprobs: [lp('Yes', 0.05), lp('No', 0.05)] }]),
+    ).toEqual({});
   });
 });

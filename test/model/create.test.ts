@@ -74,6 +74,19 @@ describe('createBackend', () => {
     }
   });
 
+  it('passes onNotice to the endpoint backend', async () => {
+    server = await startModelServer({ logprobs: 'off', reply: () => answer('Yes') });
+    const told: string[] = [];
+    const { backend } = await createBackend({
+      endpoint: server.url,
+      model: 'm',
+      onNotice: (m) => told.push(m),
+    });
+    await backend.analyse({ source: 'int f();', lang: 'c' });
+    expect(told).toEqual([expect.stringMatching(/ignores the logprobs parameters/)]);
+    await backend.close?.();
+  });
+
   it('says when a rules choice leaves an endpoint unused', async () => {
     const { backend, notice } = await createBackend({ backend: 'rules', endpoint: 'http://127.0.0.1:9/v1' });
     expect(backend.name).toBe('rules');

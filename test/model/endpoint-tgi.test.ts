@@ -5,7 +5,7 @@ import { analyseAll } from '../../src/model/analyse.ts';
 import { BackendError } from '../../src/model/backend.ts';
 import { TooLongError } from '../../src/model/errors.ts';
 import { countsUnboundedCopies, responseWithoutNewlineTemplate } from '../helpers/servers/engine.ts';
-import { backendFor, graded, longFunction } from '../helpers/servers/fixtures.ts';
+import { backendFor, expectBeliefs, graded, longFunction } from '../helpers/servers/fixtures.ts';
 import type { ServerDouble } from '../helpers/servers/http-double.ts';
 import { startTgi, type TgiOptions } from '../helpers/servers/tgi.ts';
 
@@ -32,9 +32,14 @@ describe('text-generation-inference', () => {
     const server = await tgi();
     const backend = await backendFor(server.url, ADAPTER);
     const got = await confidences(backend);
-    got.forEach((c, i) => expect(c).toBeCloseTo(graded[i]!.belief, 1));
+    expectBeliefs(got);
     expect(server.chats().map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect(server.chats()[0]!.body).toMatchObject({ top_logprobs: 5, logprobs: true, max_tokens: 4, temperature: 0 });
+    expect(server.chats()[0]!.body).toMatchObject({
+      top_logprobs: 5,
+      logprobs: true,
+      max_tokens: 4,
+      temperature: 0,
+    });
     expect(backend.notices).toEqual([]);
   });
 
@@ -44,7 +49,7 @@ describe('text-generation-inference', () => {
     const got = await confidences(backend);
     // Graded confidences, not the fixed text values 0.75 / 0.25 a lost logprobs parameter would leave.
     expect(new Set(got.map((c) => c.toFixed(2))).size).toBe(4);
-    got.forEach((c, i) => expect(c).toBeCloseTo(graded[i]!.belief, 1));
+    expectBeliefs(got);
     const chats = server.chats();
     expect(chats.map((r) => [r.status, r.body!.top_logprobs])).toEqual([
       [422, 5],
@@ -74,16 +79,24 @@ describe('text-generation-inference', () => {
     const server = await tgi({ template: responseWithoutNewlineTemplate });
     const backend = await backendFor(server.url, ADAPTER);
     const got = await confidences(backend);
-    got.forEach((c, i) => expect(c).toBeCloseTo(graded[i]!.belief, 1));
+    expectBeliefs(got);
     // The trap is real in the double: the first token is the newline, and its alternatives split Yes:No
     // 63:37 for every function, which is what a reader of the first position would have reported.
-    const first = JSON.parse(JSON.stringify(server.chats()[0]!.body)) as object;
-    expect(first).toMatchObject({ max_tokens: 4 });
+    expect(server.chats()[0]!.body).toMatchObject({ max_tokens: 4 });
     const answer = await fetch(`${server.url}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...server.chats()[0]!.body }),
-    }).then((r) => r.json() as Promise<{ choices: Array<{ logprobs: { content: Array<{ token: string; top_logprobs: Array<{ token: string; logprob: number }> }> } }> }>);
+      body: JSON.stringify(server.chats()[0]!.body),
+    }).then(
+      (r) =>
+        r.json() as Promise<{
+          choices: Array<{
+            logprobs: {
+              content: Array<{ token: string; top_logprobs: Array<{ token: string; logprob: number }> }>;
+            };
+          }>;
+        }>,
+    );
     const position0 = answer.choices[0]!.logprobs.content[0]!;
     expect(position0.token).toBe('\n');
     const share = (t: string) => Math.exp(position0.top_logprobs.find((x) => x.token === t)!.logprob);
@@ -132,7 +145,9 @@ describe('text-generation-inference', () => {
     const error = (await backend.analyse(graded[0]!.fn).catch((e: unknown) => e)) as BackendError;
     expect(error).toBeInstanceOf(BackendError);
     expect(error.retryable).toBe(true);
-    expect(error.message).toMatch(/HTTP 424: Request failed during generation: .*CUDA out of memory.*after 2 attempts/);
+    expect(error.message).toMatch(
+      /HTTP 424: Request failed during generation: .*CUDA out of memory.*after 2 attempts/,
+    );
   });
 
   it('takes the model name as the LoRA adapter id, and silently answers from the base model for any other', async () => {

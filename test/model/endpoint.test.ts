@@ -149,6 +149,21 @@ describe('without logprobs', () => {
     expect(backend.logprobsSupported).toBe(false);
   });
 
+  it('says once, through onNotice, that confidences became the fixed text values', async () => {
+    const told: string[] = [];
+    const { backend } = await setup(
+      { logprobs: 'reject', reply: () => answer('No') },
+      { onNotice: (m) => told.push(m), apiKey: 'sk-notice-0123456789' },
+    );
+    await Promise.all([backend.analyse(fn), backend.analyse({ ...fn, name: 'g' })]);
+    await backend.analyse({ ...fn, name: 'h' });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(
+      /^endpoint http:\/\/127\.0\.0\.1:\d+\/v1: the server refused the logprobs parameters \(.*logprobs is not supported by this server\); confidences are now the fixed text values 0\.75 \(yes\) \/ 0\.25 \(no\) for the rest of the run/,
+    );
+    expect(backend.notices).toEqual(told);
+  });
+
   it('falls back for a logprobs request refused after another request already learnt the server refuses them', async () => {
     // A plain server of its own: the second logprobs request is refused only after the first has been
     // refused, asked again as text and answered, so the backend already knows logprobs are unsupported.

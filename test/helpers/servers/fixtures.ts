@@ -1,6 +1,11 @@
 // Functions for the per-server tests: real-looking C with 0 to 3 unbounded copies, so the toy model's
 // belief (countsUnboundedCopies: 0.15, 0.40, 0.65, 0.90) differs from one to the next, and over-long ones.
-import { createEndpointBackend, type EndpointBackend, type EndpointOptions } from '../../../src/model/endpoint.ts';
+import { expect } from 'vitest';
+import {
+  createEndpointBackend,
+  type EndpointBackend,
+  type EndpointOptions,
+} from '../../../src/model/endpoint.ts';
 import { PD1 } from '../../../src/model/prompts.ts';
 import type { FunctionInput } from '../../../src/types.ts';
 
@@ -40,11 +45,20 @@ export const graded: Array<{ fn: FunctionInput; belief: number }> = [
   },
 ];
 
-/** A function of `lines` statements: about 5 tokens a line in the doubles' tokenizer. */
-export function longFunction(name: string, lines: number, middle = ''): FunctionInput {
-  const half = Math.floor(lines / 2);
-  const body = Array.from({ length: lines }, (_, i) => (i === half && middle ? `  ${middle}` : `  x += ${i};`));
-  return { name, file: `${name}.c`, lang: 'c', source: `int ${name}(int x)\n{\n${body.join('\n')}\n  return x;\n}` };
+/** A function of `lines` statements (about 8 tokens a line in the doubles' tokenizer), `insert` at line `at`. */
+export function longFunction(
+  name: string,
+  lines: number,
+  insert = '',
+  at = Math.floor(lines / 2),
+): FunctionInput {
+  const body = Array.from({ length: lines }, (_, i) => (i === at && insert ? `  ${insert}` : `  x += ${i};`));
+  return {
+    name,
+    file: `${name}.c`,
+    lang: 'c',
+    source: `int ${name}(int x)\n{\n${body.join('\n')}\n  return x;\n}`,
+  };
 }
 
 /** An endpoint backend with millisecond backoffs (Retry-After still decides when a server sends one). */
@@ -62,4 +76,10 @@ export function backendFor(
     timeoutMs: 5_000,
     ...extra,
   });
+}
+
+/** Each confidence is the toy model's belief about the graded function in the same place (within 0.05). */
+export function expectBeliefs(confidences: number[]): void {
+  expect(confidences).toHaveLength(graded.length);
+  for (const [i, confidence] of confidences.entries()) expect(confidence).toBeCloseTo(graded[i]!.belief, 1);
 }

@@ -48,7 +48,9 @@ export async function startDouble(handler: Handler): Promise<ServerDouble> {
     req.on('end', async () => {
       let body: Record<string, unknown> | undefined;
       try {
-        body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body) : undefined;
+        body = chunks.length
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body)
+          : undefined;
       } catch {
         body = undefined;
       }
@@ -96,7 +98,9 @@ export async function startDouble(handler: Handler): Promise<ServerDouble> {
 }
 
 /** Messages of a chat request, as the servers read them (string contents only: all vulnreview sends). */
-export function messagesOf(body: Record<string, unknown> | undefined): Array<{ role: string; content: string }> {
+export function messagesOf(
+  body: Record<string, unknown> | undefined,
+): Array<{ role: string; content: string }> {
   const messages = Array.isArray(body?.messages) ? body.messages : [];
   return messages.map((m) => ({
     role: String((m as { role?: unknown }).role ?? ''),

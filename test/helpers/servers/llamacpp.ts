@@ -87,7 +87,10 @@ export async function startLlamaCpp(options: LlamaCppOptions): Promise<ServerDou
             ...(wantLogprobs && current
               ? {
                   logprobs: {
-                    content: out.steps.map((s) => ({ ...entry(s), top_logprobs: s.top.slice(0, nProbs).map(entry) })),
+                    content: out.steps.map((s) => ({
+                      ...entry(s),
+                      top_logprobs: s.top.slice(0, nProbs).map(entry),
+                    })),
                   },
                 }
               : {}),
@@ -96,7 +99,11 @@ export async function startLlamaCpp(options: LlamaCppOptions): Promise<ServerDou
         created: Math.floor(Date.now() / 1000),
         model: 'model.gguf',
         object: 'chat.completion',
-        usage: { completion_tokens: out.steps.length, prompt_tokens: nTokens, total_tokens: nTokens + out.steps.length },
+        usage: {
+          completion_tokens: out.steps.length,
+          prompt_tokens: nTokens,
+          total_tokens: nTokens + out.steps.length,
+        },
         id: 'chatcmpl-llamacpp',
       },
     };

@@ -45,7 +45,10 @@ export async function startOllama(options: OllamaOptions): Promise<ServerDouble 
 
   const server: ServerDouble = await startDouble((request, log) => {
     if (request.method === 'GET' && request.path === '/v1/models') {
-      return { status: 200, body: { object: 'list', data: [{ id: 'vuln-llama3:latest', object: 'model', owned_by: 'library' }] } };
+      return {
+        status: 200,
+        body: { object: 'list', data: [{ id: 'vuln-llama3:latest', object: 'model', owned_by: 'library' }] },
+      };
     }
     if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
       return openaiError(404, '404 page not found');
@@ -69,7 +72,11 @@ export async function startOllama(options: OllamaOptions): Promise<ServerDouble 
     const numPredict = typeof body.max_tokens === 'number' ? body.max_tokens : -1;
     const out = generate(options.belief, prompt, numPredict < 0 ? numCtx : numPredict);
     const wantLogprobs = recent && body.logprobs === true;
-    const entry = (c: { token: string; logprob: number }) => ({ token: c.token, logprob: c.logprob, bytes: utf8Bytes(c.token) });
+    const entry = (c: { token: string; logprob: number }) => ({
+      token: c.token,
+      logprob: c.logprob,
+      bytes: utf8Bytes(c.token),
+    });
     return {
       status: 200,
       body: {
@@ -95,7 +102,11 @@ export async function startOllama(options: OllamaOptions): Promise<ServerDouble 
               : {}),
           },
         ],
-        usage: { prompt_tokens: pieces.length, completion_tokens: out.steps.length, total_tokens: pieces.length + out.steps.length },
+        usage: {
+          prompt_tokens: pieces.length,
+          completion_tokens: out.steps.length,
+          total_tokens: pieces.length + out.steps.length,
+        },
       },
     };
   });

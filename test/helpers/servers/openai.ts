@@ -30,16 +30,30 @@ export async function startOpenAi(options: OpenAiOptions): Promise<ServerDouble>
     if (options.apiKey && request.headers.authorization !== `Bearer ${options.apiKey}`) {
       return {
         status: 401,
-        body: { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+        body: {
+          error: {
+            message: 'Incorrect API key provided.',
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        },
       };
     }
     if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
-      return { status: 404, body: { error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } } };
+      return {
+        status: 404,
+        body: { error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } },
+      };
     }
     const body = request.body ?? {};
     const wantLogprobs = body.logprobs === true;
     if ((wantLogprobs || body.top_logprobs !== undefined) && options.logprobs === false) {
-      return invalid(`This model does not support the 'logprobs' parameter.`, 'logprobs', 'unsupported_parameter');
+      return invalid(
+        `This model does not support the 'logprobs' parameter.`,
+        'logprobs',
+        'unsupported_parameter',
+      );
     }
     const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : 0;
     if (top > 20) {
@@ -59,8 +73,16 @@ export async function startOpenAi(options: OpenAiOptions): Promise<ServerDouble>
         'context_length_exceeded',
       );
     }
-    const out = generate(options.belief, prompt, typeof body.max_tokens === 'number' ? body.max_tokens : 4096);
-    const entry = (c: { token: string; logprob: number }) => ({ token: c.token, logprob: c.logprob, bytes: utf8Bytes(c.token) });
+    const out = generate(
+      options.belief,
+      prompt,
+      typeof body.max_tokens === 'number' ? body.max_tokens : 4096,
+    );
+    const entry = (c: { token: string; logprob: number }) => ({
+      token: c.token,
+      logprob: c.logprob,
+      bytes: utf8Bytes(c.token),
+    });
     return {
       status: 200,
       body: {
@@ -73,12 +95,22 @@ export async function startOpenAi(options: OpenAiOptions): Promise<ServerDouble>
             index: 0,
             message: { role: 'assistant', content: out.text, refusal: null, annotations: [] },
             logprobs: wantLogprobs
-              ? { content: out.steps.map((s) => ({ ...entry(s), top_logprobs: s.top.slice(0, top).map(entry) })), refusal: null }
+              ? {
+                  content: out.steps.map((s) => ({
+                    ...entry(s),
+                    top_logprobs: s.top.slice(0, top).map(entry),
+                  })),
+                  refusal: null,
+                }
               : null,
             finish_reason: out.finish,
           },
         ],
-        usage: { prompt_tokens: tokens, completion_tokens: out.steps.length, total_tokens: tokens + out.steps.length },
+        usage: {
+          prompt_tokens: tokens,
+          completion_tokens: out.steps.length,
+          total_tokens: tokens + out.steps.length,
+        },
       },
     };
   });

@@ -89,7 +89,8 @@ export async function startTgi(options: TgiOptions = {}): Promise<ServerDouble> 
         `\`inputs\` tokens + \`max_new_tokens\` must be <= ${maxTotal}. Given: ${inputs} \`inputs\` tokens and ${maxNew} \`max_new_tokens\``,
       );
     }
-    if (inputs > maxInput) return validation(`\`inputs\` must have less than ${maxInput} tokens. Given: ${inputs}`);
+    if (inputs > maxInput)
+      return validation(`\`inputs\` must have less than ${maxInput} tokens. Given: ${inputs}`);
     if (failures > 0) {
       failures--;
       return {
@@ -129,7 +130,11 @@ export async function startTgi(options: TgiOptions = {}): Promise<ServerDouble> 
             finish_reason: out.finish,
           },
         ],
-        usage: { prompt_tokens: inputs, completion_tokens: tokens.length, total_tokens: inputs + tokens.length },
+        usage: {
+          prompt_tokens: inputs,
+          completion_tokens: tokens.length,
+          total_tokens: inputs + tokens.length,
+        },
       },
     };
   });

@@ -79,7 +79,12 @@ export async function startVllm(options: VllmOptions = {}): Promise<ServerDouble
       return {
         status: 404,
         body: {
-          error: { message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', param: 'model', code: 404 },
+          error: {
+            message: `The model \`${model}\` does not exist.`,
+            type: 'NotFoundError',
+            param: 'model',
+            code: 404,
+          },
         },
       };
     }
@@ -102,7 +107,9 @@ export async function startVllm(options: VllmOptions = {}): Promise<ServerDouble
     const wantLogprobs = body.logprobs === true;
     const top = typeof body.top_logprobs === 'number' ? body.top_logprobs : 0;
     if (wantLogprobs && top > maxLogprobs) {
-      return badRequest(`Requested sample logprobs of ${top}, which is greater than max allowed: ${maxLogprobs}`);
+      return badRequest(
+        `Requested sample logprobs of ${top}, which is greater than max allowed: ${maxLogprobs}`,
+      );
     }
     if (inputs > maxModelLen) {
       return badRequest(
@@ -110,7 +117,9 @@ export async function startVllm(options: VllmOptions = {}): Promise<ServerDouble
       );
     }
     const perRequest =
-      options.perRequestTokenIdSwitch === false ? undefined : (body.return_tokens_as_token_ids as boolean | undefined);
+      options.perRequestTokenIdSwitch === false
+        ? undefined
+        : (body.return_tokens_as_token_ids as boolean | undefined);
     const asIds = perRequest ?? options.returnTokensAsTokenIds ?? false;
     const spell = (token: string, id: number) => (asIds ? `token_id:${id}` : token);
     const out = generate(belief, prompt, maxTokens);
@@ -145,7 +154,11 @@ export async function startVllm(options: VllmOptions = {}): Promise<ServerDouble
             stop_reason: null,
           },
         ],
-        usage: { prompt_tokens: inputs, completion_tokens: out.steps.length, total_tokens: inputs + out.steps.length },
+        usage: {
+          prompt_tokens: inputs,
+          completion_tokens: out.steps.length,
+          total_tokens: inputs + out.steps.length,
+        },
       },
     };
   });
