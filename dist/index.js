@@ -77730,7 +77730,41 @@ function endpointUrl(base, path12) {
 }
 
 // src/model/failures.ts
-var CONTEXT_TOO_LONG = /context length|context window|maximum context|context_length_exceeded|too many tokens|prompt is too long|input is too long|exceeds the available context/i;
+var CONTEXT_TOO_LONG = new RegExp(
+  [
+    "context length",
+    "context window",
+    "maximum context",
+    "maximum model length",
+    "max context size",
+    "exceeds the available context",
+    "context_length_exceeded",
+    "`inputs` tokens \\+ `max_new_tokens` must be <=",
+    "`inputs` must have less than \\d+ tokens",
+    "too many tokens",
+    "prompt is too long",
+    "input is too long"
+  ].join("|"),
+  "i"
+);
+var CONTEXT_TOO_LONG_CODES = /* @__PURE__ */ new Set(["context_length_exceeded", "exceed_context_size_error"]);
+var TOP_LOGPROBS_LIMITS = [
+  /`top_n_tokens` must be >= 0 and <= (\d+)/,
+  /requested sample logprobs of \d+, which is greater than max allowed: (\d+)/i,
+  /top_logprobs must be between 0 and (\d+)/i,
+  /top_logprobs'?[^.]*\.\s*expected a value <= ?(\d+)/i,
+  /(?:top_logprobs|top_n_tokens|logprobs)\b[^.]*?(?:<=|≤|at most|maximum(?: value)? (?:is|of)|max allowed:?)\s*(\d+)/i
+];
+function topLogprobsLimit(text) {
+  for (const pattern of TOP_LOGPROBS_LIMITS) {
+    const match3 = pattern.exec(text);
+    if (match3) return Number.parseInt(match3[1], 10);
+  }
+  return void 0;
+}
+function isContextTooLong(text, code) {
+  return code !== void 0 && CONTEXT_TOO_LONG_CODES.has(code) || CONTEXT_TOO_LONG.test(text);
+}
 function retryAfterMs(headers, now = Date.now()) {
   const ms = Number.parseFloat(String(headers["retry-after-ms"] ?? ""));
   if (Number.isFinite(ms) && ms >= 0) return ms;
@@ -77740,28 +77774,41 @@ function retryAfterMs(headers, now = Date.now()) {
   const date = Date.parse(value);
   return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
 }
-function errorText(body3) {
+function errorFields(body3) {
   try {
     const parsed = JSON.parse(body3);
     const candidate = typeof parsed.error === "string" ? parsed.error : parsed.error?.message ?? parsed.message ?? (typeof parsed.detail === "string" ? parsed.detail : void 0);
-    if (typeof candidate === "string" && candidate) return candidate.slice(0, 500);
+    const nested = typeof parsed.error === "object" && parsed.error ? parsed.error : void 0;
+    const code = [nested?.code, nested?.type, parsed.error_type].find(
+      (value) => typeof value === "string" && value !== ""
+    );
+    if (typeof candidate === "string" && candidate) {
+      const text2 = candidate.slice(0, 500);
+      return code ? { text: text2, code } : { text: text2 };
+    }
   } catch {
   }
   const text = body3.replace(/\s+/g, " ").trim();
-  return text ? text.slice(0, 300) : "(empty body)";
+  return { text: text ? text.slice(0, 300) : "(empty body)" };
 }
 function describeStatus(response) {
   const { status } = response;
-  const detail = errorText(response.body);
+  const { text: detail, code } = errorFields(response.body);
   if (status === 400 || status === 413 || status === 422) {
-    if (status === 413 || CONTEXT_TOO_LONG.test(detail)) {
+    if (status === 413 || isContextTooLong(detail, code)) {
       return {
         message: `too-long: the server refused the input (${status}): ${detail}`,
         retryable: false,
         tooLong: true
       };
     }
-    return { message: `request rejected (${status}): ${detail}`, retryable: false, rejected: true };
+    const limit = topLogprobsLimit(detail);
+    return {
+      message: `request rejected (${status}): ${detail}`,
+      retryable: false,
+      rejected: true,
+      ...limit === void 0 ? {} : { topLogprobsLimit: limit }
+    };
   }
   if (status === 401 || status === 403) {
     return {
@@ -77775,7 +77822,7 @@ function describeStatus(response) {
       retryable: false
     };
   }
-  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  const retryable = status === 408 || status === 409 || status === 424 || status === 429 || status >= 500;
   return { message: `HTTP ${status}: ${detail}`, retryable, waitMs: retryAfterMs(response.headers) };
 }
 function describeTransportError(error2) {
@@ -77869,6 +77916,95 @@ var BackendError = class extends Error {
   }
 };
 
+// src/model/errors.ts
+var ConfigError = class extends Error {
+  constructor(message, options) {
+    super(message, options);
+    this.name = "ConfigError";
+  }
+};
+var TooLongError = class extends BackendError {
+  constructor(message) {
+    super(message, false);
+    this.name = "TooLongError";
+  }
+};
+
+// src/model/chat-request.ts
+var RejectedError = class extends BackendError {
+  constructor(message, topLogprobsLimit2) {
+    super(message, false);
+    this.topLogprobsLimit = topLogprobsLimit2;
+    this.name = "RejectedError";
+  }
+};
+function parseCompletion(body3) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body3);
+  } catch (error2) {
+    return { message: `malformed JSON in the answer (${error2.message})`, retryable: true };
+  }
+  const choice = parsed?.choices?.[0];
+  if (!choice?.message) return { message: "the answer has no choices[0].message", retryable: true };
+  return {
+    content: typeof choice.message.content === "string" ? choice.message.content : "",
+    tokens: Array.isArray(choice.logprobs?.content) ? choice.logprobs.content : void 0,
+    finish: choice.finish_reason ?? ""
+  };
+}
+async function sendChat(sender, body3, signal) {
+  const { where: where2, scrub } = sender;
+  const fail = (failure, attempts) => {
+    const tries = attempts > 1 ? ` (after ${attempts} attempts)` : "";
+    const message = scrub(`endpoint ${where2}: ${failure.message}${tries}`);
+    if (failure.tooLong) return new TooLongError(message);
+    if (failure.rejected) return new RejectedError(message, failure.topLogprobsLimit);
+    return new BackendError(message, failure.retryable);
+  };
+  const cancelled = () => new BackendError(`endpoint ${where2}: request cancelled`, true);
+  const payload = JSON.stringify(body3);
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw cancelled();
+    let failure;
+    try {
+      const response = await sender.http.request(sender.url, {
+        method: "POST",
+        headers: sender.headers,
+        body: payload,
+        timeoutMs: sender.timeoutMs,
+        signal
+      });
+      if (response.status >= 200 && response.status < 300) {
+        const completion = parseCompletion(response.body);
+        if ("content" in completion) return completion;
+        failure = completion;
+      } else {
+        failure = describeStatus(response);
+      }
+    } catch (error2) {
+      if (error2 instanceof HttpAbortError || signal?.aborted) throw cancelled();
+      failure = describeTransportError(error2);
+    }
+    if (!failure.retryable || attempt > sender.maxRetries) throw fail(failure, attempt);
+    if (failure.waitMs !== void 0 && failure.waitMs > sender.maxRetryAfterMs) {
+      const asked = Math.round(failure.waitMs / 1e3);
+      throw fail(
+        {
+          ...failure,
+          message: `${failure.message}; the server asked to retry after ${asked} s, longer than the ${sender.maxRetryAfterMs / 1e3} s we wait`
+        },
+        attempt
+      );
+    }
+    try {
+      await sleep2(failure.waitMs ?? backoffMs(attempt, sender.retryBaseMs, sender.retryMaxMs), signal);
+    } catch {
+      throw cancelled();
+    }
+  }
+}
+
 // src/model/classify.ts
 var NEGATIVE = /\b(?:is\s+not|isn't|not|no)\s+vulnerable\b/g;
 var POSITIVE = /\bis\s+vulnerable\b/g;
@@ -77900,8 +78036,10 @@ function parseCwe(text) {
   if (id === "120" || id === "119" || id === "469" || id === "476") return `CWE-${id}`;
   return "CWE-other";
 }
+var WHITESPACE_MARKERS = /[\u0120\u010a\u0109\u010d\u2581]/g;
+var SPECIAL_TOKEN = /^<[^<>\s]+>$/;
 function tokenWord(token) {
-  return token.replace(/^[\s\u0120\u2581]+/, "").replace(/[\s.,:!]+$/, "").toLowerCase();
+  return token.replace(/^[\s\u0120\u010a\u0109\u010d\u2581]+/, "").replace(/[\s.,:!]+$/, "").toLowerCase();
 }
 function probabilityFromLogprobs(top) {
   let yes = 0;
@@ -77924,20 +78062,25 @@ function probabilityFromChosenToken(token, logprob) {
   if (word === "no") return 1 - p;
   return void 0;
 }
-
-// src/model/errors.ts
-var ConfigError = class extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = "ConfigError";
-  }
-};
-var TooLongError = class extends BackendError {
-  constructor(message) {
-    super(message, false);
-    this.name = "TooLongError";
-  }
-};
+function isWordToken(token) {
+  const bare = token.trim();
+  if (SPECIAL_TOKEN.test(bare)) return false;
+  return /[\p{L}\p{N}]/u.test(token.replace(WHITESPACE_MARKERS, " "));
+}
+function isTokenIdPlaceholder(token) {
+  return /^token_id:\d+$/.test(token);
+}
+function readAnswerProbability(tokens) {
+  const position = tokens.findIndex((entry2) => isWordToken(entry2.token ?? ""));
+  if (position < 0) return {};
+  const entry = tokens[position];
+  const word = tokenWord(entry.token ?? "");
+  if (word !== "yes" && word !== "no") return { position };
+  const top = Array.isArray(entry.top_logprobs) ? entry.top_logprobs : [];
+  const chosen = () => probabilityFromChosenToken(entry.token ?? "", entry.logprob);
+  const pYes = top.length >= 2 ? probabilityFromLogprobs(top) ?? chosen() : chosen();
+  return pYes === void 0 ? { position } : { position, pYes };
+}
 
 // src/model/prompts.ts
 import { createHash as createHash5 } from "node:crypto";
@@ -78085,99 +78228,55 @@ var DEFAULTS2 = {
   retryMaxMs: 8e3,
   maxRetryAfterMs: 6e4,
   textConfidence: { yes: 0.75, no: 0.25 },
-  topLogprobs: 10
+  // Two entries are all a Yes/No split needs; 5 is TGI's launcher default --max-top-n-tokens
+  // (launcher/src/main.rs), below vLLM's --max-logprobs default of 20 and OpenAI's and Ollama's ceiling of 20.
+  topLogprobs: 5,
+  // Room for a newline or space a chat template leaves to the model, the word, and a full stop.
+  answerTokens: 4
 };
 var UNCLASSIFIED_CONFIDENCE = 0.5;
 function estimateTokens(messages) {
   return Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
 }
-var RejectedError = class extends BackendError {
-  constructor(message) {
-    super(message, false);
-    this.name = "RejectedError";
-  }
-};
-function parseCompletion(body3) {
-  let parsed;
-  try {
-    parsed = JSON.parse(body3);
-  } catch (error2) {
-    return { message: `malformed JSON in the answer (${error2.message})`, retryable: true };
-  }
-  const choice = parsed?.choices?.[0];
-  if (!choice?.message) return { message: "the answer has no choices[0].message", retryable: true };
-  return {
-    content: typeof choice.message.content === "string" ? choice.message.content : "",
-    tokens: Array.isArray(choice.logprobs?.content) ? choice.logprobs.content : void 0,
-    finish: choice.finish_reason ?? ""
-  };
-}
 async function createEndpointBackend(options) {
-  const timeoutMs = options.timeoutMs ?? DEFAULTS2.timeoutMs;
-  const maxRetries = options.maxRetries ?? DEFAULTS2.maxRetries;
-  const maxInputTokens = options.maxInputTokens ?? DEFAULTS2.maxInputTokens;
-  const retryBaseMs = options.retryBaseMs ?? DEFAULTS2.retryBaseMs;
-  const retryMaxMs = options.retryMaxMs ?? DEFAULTS2.retryMaxMs;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS2.maxRetryAfterMs;
   const textConfidence = options.textConfidence ?? DEFAULTS2.textConfidence;
+  const maxInputTokens = options.maxInputTokens ?? DEFAULTS2.maxInputTokens;
   const prompt = options.prompt;
   const hash = promptHash(prompt);
   const where2 = displayUrl(options.baseUrl);
   const apiKey = options.apiKey || void 0;
-  const url2 = endpointUrl(options.baseUrl, "chat/completions");
-  const headers = requestHeaders(apiKey, options.headers);
   const scrub = scrubber(apiKey, options.headers);
   const http4 = new JsonHttpClient();
-  const fail = (failure, attempts) => {
-    const tries = attempts > 1 ? ` (after ${attempts} attempts)` : "";
-    const message = scrub(`endpoint ${where2}: ${failure.message}${tries}`);
-    if (failure.tooLong) return new TooLongError(message);
-    if (failure.rejected) return new RejectedError(message);
-    return new BackendError(message, failure.retryable);
+  const sender = {
+    http: http4,
+    url: endpointUrl(options.baseUrl, "chat/completions"),
+    headers: requestHeaders(apiKey, options.headers),
+    where: where2,
+    scrub,
+    timeoutMs: options.timeoutMs ?? DEFAULTS2.timeoutMs,
+    maxRetries: options.maxRetries ?? DEFAULTS2.maxRetries,
+    retryBaseMs: options.retryBaseMs ?? DEFAULTS2.retryBaseMs,
+    retryMaxMs: options.retryMaxMs ?? DEFAULTS2.retryMaxMs,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? DEFAULTS2.maxRetryAfterMs
   };
-  const cancelled = () => new BackendError(`endpoint ${where2}: request cancelled`, true);
-  async function send(body3, signal) {
-    const payload = JSON.stringify(body3);
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw cancelled();
-      let failure;
-      try {
-        const response = await http4.request(url2, {
-          method: "POST",
-          headers,
-          body: payload,
-          timeoutMs,
-          signal
-        });
-        if (response.status >= 200 && response.status < 300) {
-          const completion = parseCompletion(response.body);
-          if ("content" in completion) return completion;
-          failure = completion;
-        } else {
-          failure = describeStatus(response);
-        }
-      } catch (error2) {
-        if (error2 instanceof HttpAbortError || signal?.aborted) throw cancelled();
-        failure = describeTransportError(error2);
-      }
-      if (!failure.retryable || attempt > maxRetries) throw fail(failure, attempt);
-      if (failure.waitMs !== void 0 && failure.waitMs > maxRetryAfterMs) {
-        const asked = Math.round(failure.waitMs / 1e3);
-        throw fail(
-          {
-            ...failure,
-            message: `${failure.message}; the server asked to retry after ${asked} s, longer than the ${maxRetryAfterMs / 1e3} s we wait`
-          },
-          attempt
-        );
-      }
-      try {
-        await sleep2(failure.waitMs ?? backoffMs(attempt, retryBaseMs, retryMaxMs), signal);
-      } catch {
-        throw cancelled();
-      }
-    }
-  }
+  const send = (body3, signal) => sendChat(sender, body3, signal);
+  let logprobsSupported;
+  let topLogprobs = options.topLogprobs ?? DEFAULTS2.topLogprobs;
+  let tokenIds = "unseen";
+  const notices = [];
+  const notice2 = (message) => {
+    const text = scrub(`endpoint ${where2}: ${message}`);
+    if (notices.includes(text)) return;
+    notices.push(text);
+    options.onNotice?.(text);
+  };
+  const giveUpLogprobs = (why) => {
+    if (logprobsSupported === false) return;
+    logprobsSupported = false;
+    notice2(
+      `${why}; confidences are now the fixed text values ${textConfidence.yes} (yes) / ${textConfidence.no} (no) for the rest of the run, so --fail-on-confidence cannot rank findings`
+    );
+  };
   const base = (messages) => ({ model: options.model, messages, temperature: 0 });
   const verdict = (fields) => {
     const v = {
@@ -78199,15 +78298,40 @@ async function createEndpointBackend(options) {
     const reply = await send({ ...base(messages), max_tokens: prompt.cweStyle ? 24 : 16 }, signal);
     return fromText(reply.content);
   }
-  function pYes(tokens) {
-    for (const entry of tokens) {
-      const p = entry.top_logprobs?.length ? probabilityFromLogprobs(entry.top_logprobs) : probabilityFromChosenToken(entry.token ?? "", entry.logprob);
-      if (p !== void 0) return p;
-      if (/[A-Za-z0-9]/.test(entry.token ?? "")) return void 0;
-    }
-    return void 0;
+  function askLogprobs(messages, signal) {
+    const top = topLogprobs;
+    const idsOff = tokenIds === "asked-off";
+    const body3 = {
+      ...base(messages),
+      // A CWE-style answer needs room for ": CWE-120"; P(yes) still comes from its first word.
+      max_tokens: prompt.cweStyle ? 16 : DEFAULTS2.answerTokens,
+      logprobs: true,
+      top_logprobs: top,
+      ...idsOff ? { return_tokens_as_token_ids: false } : {}
+    };
+    return send(body3, signal).then((reply) => ({ reply, top, idsOff }));
   }
-  let logprobsSupported;
+  async function askWithinLimit(messages, signal) {
+    const sent = topLogprobs;
+    try {
+      return await askLogprobs(messages, signal);
+    } catch (error2) {
+      const limit = error2 instanceof RejectedError ? error2.topLogprobsLimit : void 0;
+      if (limit === void 0 || limit < 0 || limit >= sent) throw error2;
+      if (limit < topLogprobs) {
+        topLogprobs = limit;
+        notice2(
+          `the server allows at most ${limit} top_logprobs (it refused more): asking for ${limit} from now on`
+        );
+      }
+      return askLogprobs(messages, signal);
+    }
+  }
+  async function textOf(reply, messages, signal) {
+    const answer = fromText(reply.content);
+    if (answer.vulnerable !== null && (!prompt.cweStyle || reply.finish !== "length")) return answer;
+    return askText(messages, signal);
+  }
   return {
     name: "endpoint",
     model: options.model,
@@ -78215,6 +78339,10 @@ async function createEndpointBackend(options) {
     get logprobsSupported() {
       return logprobsSupported;
     },
+    get topLogprobs() {
+      return topLogprobs;
+    },
+    notices,
     async analyse(fn, signal) {
       const messages = buildMessages(prompt, fn);
       const tokens = estimateTokens(messages);
@@ -78224,39 +78352,50 @@ async function createEndpointBackend(options) {
         );
       }
       if (logprobsSupported === false) return askText(messages, signal);
-      let reply;
+      let asked;
       try {
-        reply = await send(
-          {
-            ...base(messages),
-            // A CWE-style answer needs room for ": CWE-120"; P(yes) still comes from its first word.
-            max_tokens: prompt.cweStyle ? 16 : 1,
-            logprobs: true,
-            top_logprobs: DEFAULTS2.topLogprobs
-          },
-          signal
-        );
+        asked = await askWithinLimit(messages, signal);
       } catch (error2) {
         if (error2 instanceof RejectedError && logprobsSupported !== true) {
           const answer = await askText(messages, signal);
-          logprobsSupported = false;
+          giveUpLogprobs(`the server refused the logprobs parameters (${error2.message})`);
           return answer;
         }
         throw error2;
       }
+      let { reply } = asked;
+      if (reply.tokens?.some((t) => isTokenIdPlaceholder(t.token ?? ""))) {
+        if (!asked.idsOff) {
+          if (tokenIds === "unseen") {
+            tokenIds = "asked-off";
+            notice2(
+              "the server names tokens as token_id:N (vLLM --return-tokens-as-token-ids): asking with return_tokens_as_token_ids: false from now on"
+            );
+          }
+          try {
+            reply = (await askLogprobs(messages, signal)).reply;
+          } catch (error2) {
+            if (!(error2 instanceof RejectedError)) throw error2;
+          }
+        }
+        if (reply.tokens?.some((t) => isTokenIdPlaceholder(t.token ?? ""))) {
+          giveUpLogprobs(
+            "the server names tokens as token_id:N even when asked not to (start vLLM without --return-tokens-as-token-ids)"
+          );
+          return textOf(reply, messages, signal);
+        }
+      }
       if (!reply.tokens || reply.tokens.length === 0) {
-        logprobsSupported = false;
-        const answer = fromText(reply.content);
-        if (answer.vulnerable !== null && (!prompt.cweStyle || reply.finish !== "length")) return answer;
-        return askText(messages, signal);
+        giveUpLogprobs("the server ignores the logprobs parameters (its answers carry none)");
+        return textOf(reply, messages, signal);
       }
       logprobsSupported = true;
-      const p = pYes(reply.tokens);
-      if (p === void 0) return askText(messages, signal);
-      const vulnerable = p >= 0.5;
+      const { pYes } = readAnswerProbability(reply.tokens);
+      if (pYes === void 0) return askText(messages, signal);
+      const vulnerable = pYes >= 0.5;
       return verdict({
         vulnerable,
-        confidence: p,
+        confidence: pYes,
         rawAnswer: reply.content,
         cwe: vulnerable ? classifyAnswer(reply.content).cwe : void 0
       });
@@ -84526,7 +84665,8 @@ async function createBackend(options) {
     prompt,
     timeoutMs: timeoutSeconds === void 0 ? void 0 : timeoutSeconds * 1e3,
     maxRetries: options.maxRetries,
-    maxInputTokens: options.maxInputTokens
+    maxInputTokens: options.maxInputTokens,
+    onNotice: options.onNotice
   });
   return notice2 ? { backend, notice: notice2 } : { backend };
 }
