@@ -78234,6 +78234,7 @@ var DEFAULTS2 = {
   // Room for a newline or space a chat template leaves to the model, the word, and a full stop.
   answerTokens: 4
 };
+var ANSWER_READER = "answer-reader/2: max_tokens 4, first word position";
 var UNCLASSIFIED_CONFIDENCE = 0.5;
 function estimateTokens(messages) {
   return Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
@@ -78396,13 +78397,14 @@ async function createEndpointBackend(options) {
       return verdict({
         vulnerable,
         confidence: pYes,
-        rawAnswer: reply.content,
+        // The whitespace a template leaves to the model is not part of the answer.
+        rawAnswer: reply.content.trim(),
         cwe: vulnerable ? classifyAnswer(reply.content).cwe : void 0
       });
     },
     cacheSource(fn) {
-      return buildMessages(prompt, fn).map((m) => `${m.role}
-${m.content}`).join("\n");
+      return [ANSWER_READER, ...buildMessages(prompt, fn).map((m) => `${m.role}
+${m.content}`)].join("\n");
     },
     async close() {
       http4.close();

@@ -83,6 +83,9 @@ export const DEFAULTS = {
   answerTokens: 4,
 } as const;
 
+/** Names the request and reading rule of docs/model.md; changed whenever either changes. */
+const ANSWER_READER = 'answer-reader/2: max_tokens 4, first word position';
+
 /** Confidence of an answer that said neither yes nor no: unknown, and never a "safe" 0. */
 const UNCLASSIFIED_CONFIDENCE = 0.5;
 
@@ -286,15 +289,16 @@ export async function createEndpointBackend(options: EndpointOptions): Promise<E
       return verdict({
         vulnerable,
         confidence: pYes,
-        rawAnswer: reply.content,
+        // The whitespace a template leaves to the model is not part of the answer.
+        rawAnswer: reply.content.trim(),
         cwe: vulnerable ? classifyAnswer(reply.content).cwe : undefined,
       });
     },
 
     cacheSource(fn: FunctionInput): string {
-      return buildMessages(prompt, fn)
-        .map((m) => `${m.role}\n${m.content}`)
-        .join('\n');
+      // The reader's version is part of what a verdict depends on: verdicts read by an older rule (0.1.0
+      // read P(yes) at the first generated position, whitespace or not) are asked again.
+      return [ANSWER_READER, ...buildMessages(prompt, fn).map((m) => `${m.role}\n${m.content}`)].join('\n');
     },
 
     async close() {

@@ -311,6 +311,17 @@ describe('faults', () => {
   });
 });
 
+describe('cache key source', () => {
+  it('holds the rendered messages and the reading rule, so verdicts read by 0.1.0 are asked again', async () => {
+    const { backend } = await setup({});
+    const source = backend.cacheSource!(fn);
+    const messagesOnly =
+      'user\nIs this code vulnerable? Answer in only Yes or No.\n\n```c\n' + fn.source + '\n```';
+    expect(source.endsWith(messagesOnly)).toBe(true);
+    expect(source).not.toBe(messagesOnly);
+  });
+});
+
 describe('endpoint URLs', () => {
   it('append the path to the base, with or without a slash, keeping a query string', () => {
     expect(endpointUrl('http://h:1/v1', 'chat/completions').href).toBe('http://h:1/v1/chat/completions');
