@@ -73,6 +73,8 @@ export interface GitHubServerOptions {
    * `merge_base_commit.sha`); default: the base given. `null`: the compare API answers 404.
    */
   mergeBase?: string | null;
+  /** `ref:path` whose contents answer 403 "Resource not accessible by integration" (a read that fails). */
+  forbiddenContents?: Set<string>;
   /** Paths whose contents answer 403 "too large", to exercise the blob fallback. */
   tooLargeForContents?: Set<string>;
   /**
@@ -290,6 +292,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           message: 'This API returns blobs up to 1 MB in size.',
           errors: [{ code: 'too_large' }],
         });
+      }
+      if (options.forbiddenContents?.has(`${url.searchParams.get('ref')}:${path}`)) {
+        return send(res, 403, { message: 'Resource not accessible by integration', status: '403' });
       }
       const data = state.contents.get(`${url.searchParams.get('ref')}:${path}`);
       if (data === undefined) return send(res, 404, { message: 'Not Found' });
