@@ -159,8 +159,10 @@ function classOf(f: Finding): string {
  * is the explanation's fix as a ```suggestion block, given only when the comment spans exactly its lines.
  */
 export function commentBody(f: Finding, category = DEFAULT_CATEGORY, suggestion?: string): string {
+  // Which line, when the explanation or the backend named one (the comment sits there when it can).
+  const at = f.explanation || verdictFileLine(f) !== undefined ? ` at line ${f.line}` : '';
   return [
-    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
+    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\`${at} (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     '',
     whyOf(f),
     ...(suggestion ? ['', suggestion] : []),
