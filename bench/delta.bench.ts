@@ -24,7 +24,14 @@ import { reportedFindings } from '../src/report/baseline.ts';
 import type { PipelineResult } from '../src/result.ts';
 import type { FileChange } from '../src/types.ts';
 
-const dataFile = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'sven-train.jsonl');
+const dataFile = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'data',
+  'sven-train.jsonl',
+);
 /** The gate the PRs are judged with: every finding the rules backend reports is ≥ 0.5. */
 const FAIL_ON = 0.5;
 
@@ -162,7 +169,8 @@ export default async function (): Promise<void> {
   try {
     git(repo, 'init', '-q');
     mkdirSync(join(repo, 'src'));
-    const name = (i: number, lang: string) => `src/p${String(i).padStart(4, '0')}.${lang === 'cpp' ? 'cpp' : 'c'}`;
+    const name = (i: number, lang: string) =>
+      `src/p${String(i).padStart(4, '0')}.${lang === 'cpp' ? 'cpp' : 'c'}`;
     const side = (label: 0 | 1, edit = '') =>
       new Map(
         pairs.map((g, i) => {

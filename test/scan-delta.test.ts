@@ -41,7 +41,9 @@ let work: string;
 let repo: string;
 
 function git(...args: string[]) {
-  execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { stdio: 'pipe' });
+  execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+    stdio: 'pipe',
+  });
 }
 
 beforeAll(() => {
@@ -64,9 +66,11 @@ async function runScan(raw: Record<string, unknown>) {
   return { code, stdout, stderr, sarif: JSON.parse(readFileSync(sarif, 'utf8')) };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: SARIF read back as JSON
-const states = (sarif: any) =>
-  Object.fromEntries(sarif.runs[0].results.map((x: any) => [x.properties.function, x.baselineState]));
+interface SarifLog {
+  runs: Array<{ results: Array<{ properties: { function: string }; baselineState?: string }> }>;
+}
+const states = (sarif: SarifLog) =>
+  Object.fromEntries(sarif.runs[0]!.results.map((x) => [x.properties.function, x.baselineState]));
 
 describe('scan --repo compares with the base revision', () => {
   it('only the new function gates; the edited one is unchanged; --report all gates both', async () => {
@@ -94,7 +98,10 @@ describe('scan --repo compares with the base revision', () => {
     expect(kept.code).toBe(0);
     expect(kept.stdout).toMatch(/^No new findings\./);
 
-    writeFileSync(join(repo, 'src/opts.c'), EDITED.replace(/ {4}strcpy\(buf, src\);\n {4}strcpy\(dst, buf\);/, '    dst[0] = src[0];'));
+    writeFileSync(
+      join(repo, 'src/opts.c'),
+      EDITED.replace(/ {4}strcpy\(buf, src\);\n {4}strcpy\(dst, buf\);/, '    dst[0] = src[0];'),
+    );
     const fixed = await runScan({ repo, failOnConfidence: '0.1' });
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toMatch(/fixed: src\/opts\.c:3-8 legacy \(CWE-120, was 0\.\d\d, now 0\.\d\d\)/);
@@ -128,7 +135,9 @@ describe('scan --diff --root rebuilds the base by reversing the patch', () => {
     writeFileSync(join(root, 'src/opts.c'), WITH_NEW.replace('char buf[16];', 'char buf[32];'));
     const r = await runScan({ diff: patchOf(BASE, WITH_NEW), root, failOnConfidence: '0.1' });
     expect(states(r.sarif)).toEqual({ legacy: 'new', fresh: 'new' });
-    expect(r.stderr).toMatch(/vulnreview: base: 2 changed functions: base side not compared, unreadable base file \(src\/opts\.c:5 at --root does not match/);
+    expect(r.stderr).toMatch(
+      /vulnreview: base: 2 changed functions: base side not compared, unreadable base file \(src\/opts\.c:5 at --root does not match/,
+    );
     expect(r.code).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ import { type AnalyseOptions, type AnalyseOutcome, analyseAll } from '../model/a
 import type { Backend } from '../model/backend.ts';
 import type { Analysis, ChangedFunction, FileChange, Finding } from '../types.ts';
 import { type BaseMatch, basePathOf, matchBaseFunctions, moveSources } from './match.ts';
-import { type Side, sideOf, stateOf, fixedOf } from './states.ts';
+import { fixedOf, type Side, sideOf, stateOf } from './states.ts';
 import { type BaseFileReader, type BaselineReport, DEFAULT_MARGIN, type FixedFinding } from './types.ts';
 
 const READ_CONCURRENCY = 8;
@@ -96,7 +96,9 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
     functionsOf(),
   );
   // A function with no base version in its own file may have moved from another file of the change.
-  const unmatched = judged.filter(({ fn }) => !matches.has(fn) && !('unknown' in (files.get(ownPath(fn) ?? '') ?? {})));
+  const unmatched = judged.filter(
+    ({ fn }) => !matches.has(fn) && !('unknown' in (files.get(ownPath(fn) ?? '') ?? {})),
+  );
   const sources = unmatched.flatMap(({ fn }) => moveSources(fn.name, changeOf.get(fn.file), input.changes));
   if (sources.length > 0) {
     await load(sources.map((c) => basePathOf(c)!));
@@ -109,7 +111,8 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
 
   // Base versions of functions with findings first: they decide states and the gate when the budget is short.
   const strongest = new Map<ChangedFunction, number>();
-  for (const f of input.findings) strongest.set(f.fn, Math.max(strongest.get(f.fn) ?? 0, f.verdict.confidence));
+  for (const f of input.findings)
+    strongest.set(f.fn, Math.max(strongest.get(f.fn) ?? 0, f.verdict.confidence));
   const pairs = judged
     .flatMap((j) => {
       const match = matches.get(j.fn);
@@ -132,7 +135,9 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
     const outcome = outcomes[i]!;
     if ('skipped' in outcome) {
       if (outcome.skipped.reason === 'backend-error') baseRequests++;
-      noteUnknown(outcome.skipped.reason === 'budget-exhausted' ? 'budget' : `no verdict (${outcome.skipped.reason})`);
+      noteUnknown(
+        outcome.skipped.reason === 'budget-exhausted' ? 'budget' : `no verdict (${outcome.skipped.reason})`,
+      );
       return;
     }
     if (outcome.verdict.cached) baseCached++;
@@ -174,7 +179,9 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
   }
   for (const [why, n] of unknownBy) {
     if (why === 'budget') continue;
-    notes.push(`${plural(n, 'changed function')}: base side not compared, ${why}; findings there count as new.`);
+    notes.push(
+      `${plural(n, 'changed function')}: base side not compared, ${why}; findings there count as new.`,
+    );
   }
   const baseUnknown = [...unknownBy.values()].reduce((sum, n) => sum + n, 0);
   return {
@@ -222,5 +229,7 @@ async function askBase(
 
 /** What is left of an overall budget of `budgetMs` that started at `startedAt` (performance.now()). */
 export function remainingBudget(budgetMs: number | undefined, startedAt: number): number | undefined {
-  return budgetMs === undefined ? undefined : Math.max(0, Math.round(budgetMs - (performance.now() - startedAt)));
+  return budgetMs === undefined
+    ? undefined
+    : Math.max(0, Math.round(budgetMs - (performance.now() - startedAt)));
 }

@@ -82,7 +82,8 @@ function mostAlike(head: ChangedFunction, candidates: readonly FunctionDef[]): F
   let bestScore = -1;
   for (const candidate of candidates) {
     const score = lineSimilarity(head.source, candidate.source);
-    const nearer = best !== undefined && Math.abs(candidate.start - head.start) < Math.abs(best.start - head.start);
+    const nearer =
+      best !== undefined && Math.abs(candidate.start - head.start) < Math.abs(best.start - head.start);
     if (score > bestScore || (score === bestScore && nearer)) {
       best = candidate;
       bestScore = score;
@@ -103,7 +104,8 @@ export function moveSources(
   const call = new RegExp(`\\b${simpleName(name).replace(/[^\w~]/g, (c) => `\\${c}`)}\\s*\\(`);
   return changes.filter((c) => {
     if (c === own || basePathOf(c) === undefined) return false;
-    for (const hunk of c.oldHunks ?? []) for (const line of hunk) if (line.deleted && call.test(line.text)) return true;
+    for (const hunk of c.oldHunks ?? [])
+      for (const line of hunk) if (line.deleted && call.test(line.text)) return true;
     return false;
   });
 }

@@ -68,7 +68,10 @@ export function registerEvalCommand(program: Command): void {
       'paired data: the gate that judges the pull requests introducing and fixing each flaw (default 0.5: every finding a comment shows)',
       '0.5',
     )
-    .option('--baseline-margin <p>', 'paired data: P(vulnerable) rise that makes a finding flagged on both sides new (default 0.2)')
+    .option(
+      '--baseline-margin <p>',
+      'paired data: P(vulnerable) rise that makes a finding flagged on both sides new (default 0.2)',
+    )
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags);
     });

@@ -1,7 +1,7 @@
 // A patch file against a directory of new-side files: the change that `scan --diff` and `functions` read.
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../config.ts';
 import type { BaseFileReader } from '../baseline/types.ts';
+import { InputError } from '../config.ts';
 import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
 import { reversedBaseReader } from '../diff/reverse.ts';
 import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';

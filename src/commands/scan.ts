@@ -304,7 +304,11 @@ function explainOptionsFrom(str: (key: string) => string | undefined): Pick<Scan
   const min = str('explainMinConfidence');
   if (!endpoint) {
     if (str('explainModel') || min !== undefined)
-      throw new InputError('--explain-model', str('explainModel') ?? min ?? '', 'to be used with --explain-endpoint URL');
+      throw new InputError(
+        '--explain-model',
+        str('explainModel') ?? min ?? '',
+        'to be used with --explain-endpoint URL',
+      );
     return {};
   }
   const model = str('explainModel')?.trim();
@@ -345,17 +349,24 @@ export function registerScanCommand(program: Command): void {
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
     .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')
-    .option('--report <mode>', 'new (what the change made worse) | all: what the table and the gate consider', 'new')
+    .option(
+      '--report <mode>',
+      'new (what the change made worse) | all: what the table and the gate consider',
+      'new',
+    )
     .option(
       '--baseline-margin <p>',
       'P(vulnerable) rise that makes a finding flagged before and after count as new (0..1, default 0.2)',
     )
-    .option('--explain-endpoint <url>', 'OpenAI-compatible URL of an instruct model that explains findings (line, reason)')
+    .option(
+      '--explain-endpoint <url>',
+      'OpenAI-compatible URL of an instruct model that explains findings (line, reason)',
+    )
     .option('--explain-model <name>', 'model name at --explain-endpoint (default: the first it lists)')
     .option('--explain-min-confidence <x>', 'explain findings at or above this confidence (default 0.5)')
     .addHelpText(
       'after',
-      '\nThe API key comes from the VULNREVIEW_API_KEY environment variable, never a flag; the explain model\'s from VULNREVIEW_EXPLAIN_API_KEY, else VULNREVIEW_API_KEY.',
+      "\nThe API key comes from the VULNREVIEW_API_KEY environment variable, never a flag; the explain model's from VULNREVIEW_EXPLAIN_API_KEY, else VULNREVIEW_API_KEY.",
     )
     .action(async (raw: Record<string, unknown>) => {
       const io: ScanIo = {

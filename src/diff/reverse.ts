@@ -72,7 +72,12 @@ export function reverseChange(newText: string, change: FileChange): Reversal {
 /** A deleted file's base text: its one hunk's deleted lines, which git writes whole. */
 function deletedText(change: FileChange): Reversal {
   const hunks = change.oldHunks ?? [];
-  if (change.wholeFile || change.status === 'binary' || hunks.length !== 1 || hunks[0]!.some((l) => !l.deleted)) {
+  if (
+    change.wholeFile ||
+    change.status === 'binary' ||
+    hunks.length !== 1 ||
+    hunks[0]!.some((l) => !l.deleted)
+  ) {
     return { cannot: `the patch does not carry the whole of deleted ${change.path}` };
   }
   return { text: hunks[0]!.length === 0 ? '' : `${hunks[0]!.map((l) => l.text).join('\n')}\n` };
@@ -104,10 +109,13 @@ export function reversedBaseReader(
     }
     const chain = changes.slice(changes.indexOf(first)).filter((c, i) => i === 0 || c.path === first.path);
     if (chain.some((c, i) => i > 0 && (c.status !== 'modified' || c.oldPath !== undefined))) {
-      throw new Error(`the patch renames, deletes or re-adds ${first.path} more than once; it cannot be rebuilt`);
+      throw new Error(
+        `the patch renames, deletes or re-adds ${first.path} more than once; it cannot be rebuilt`,
+      );
     }
     const bytes = await readNewFile(first.path);
-    if (bytes === undefined) throw new Error(`${first.path} is not under --root, so its base cannot be rebuilt`);
+    if (bytes === undefined)
+      throw new Error(`${first.path} is not under --root, so its base cannot be rebuilt`);
     // Decoded as extraction decodes it (latin1 when not UTF-8) and encoded back the same way, so no byte
     // of a legacy-encoded file changes on the way.
     const decoded = decodeSource(bytes);

@@ -164,17 +164,20 @@ function pairBlock(metrics: EvalMetrics): string {
   const p = metrics.pairs;
   if (!p) return 'No pairs in this data (a pair is a group of one vulnerable and one fixed function).';
   const delta = pairDeltaBlock(metrics);
-  return (delta ? `${delta}\n\n` : '') + table(
-    ['Pairs', 'Told apart', 'Both flagged', 'Neither flagged', 'Reversed'],
-    [
+  return (
+    (delta ? `${delta}\n\n` : '') +
+    table(
+      ['Pairs', 'Told apart', 'Both flagged', 'Neither flagged', 'Reversed'],
       [
-        String(p.pairs),
-        `${p.toldApart} (${pct(p.toldApart, p.pairs)})`,
-        `${p.bothFlagged} (${pct(p.bothFlagged, p.pairs)})`,
-        `${p.neitherFlagged} (${pct(p.neitherFlagged, p.pairs)})`,
-        `${p.reversed} (${pct(p.reversed, p.pairs)})`,
+        [
+          String(p.pairs),
+          `${p.toldApart} (${pct(p.toldApart, p.pairs)})`,
+          `${p.bothFlagged} (${pct(p.bothFlagged, p.pairs)})`,
+          `${p.neitherFlagged} (${pct(p.neitherFlagged, p.pairs)})`,
+          `${p.reversed} (${pct(p.reversed, p.pairs)})`,
+        ],
       ],
-    ],
+    )
   );
 }
 

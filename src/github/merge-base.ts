@@ -9,7 +9,10 @@ import type { PullRequestRef } from './event.ts';
  * The merge base of the pull request's base and head (GET /repos/{o}/{r}/compare/{base}...{head},
  * `merge_base_commit`). When it cannot be had, the event's base SHA, with a note saying so.
  */
-export async function mergeBase(octokit: GitHubClient, pr: PullRequestRef): Promise<{ sha: string; note?: string }> {
+export async function mergeBase(
+  octokit: GitHubClient,
+  pr: PullRequestRef,
+): Promise<{ sha: string; note?: string }> {
   try {
     const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
       owner: pr.owner,

@@ -53,7 +53,9 @@ export async function explainFindings(
     model: explainer.model,
     failures: [],
   };
-  const eligible = findings.filter((f) => options.reportable(f) && f.verdict.confidence >= options.minConfidence);
+  const eligible = findings.filter(
+    (f) => options.reportable(f) && f.verdict.confidence >= options.minConfidence,
+  );
   const chosen: Finding[] = [];
   for (const f of eligible.slice(0, options.max)) {
     if (hasBackendExplanation(f)) stats.fromBackend++;
@@ -63,7 +65,9 @@ export async function explainFindings(
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const timer =
-    options.budgetMs === undefined ? undefined : setTimeout(() => stop.abort(), Math.max(0, options.budgetMs));
+    options.budgetMs === undefined
+      ? undefined
+      : setTimeout(() => stop.abort(), Math.max(0, options.budgetMs));
   const limit = pLimit(options.concurrency ?? 4);
   const explained = new Map<Finding, Finding>();
   try {
@@ -87,7 +91,8 @@ export async function explainFindings(
               return;
             }
             stats.failed++;
-            if (stats.failures.length < 5) stats.failures.push(error instanceof Error ? error.message : String(error));
+            if (stats.failures.length < 5)
+              stats.failures.push(error instanceof Error ? error.message : String(error));
           }
         }),
       ),

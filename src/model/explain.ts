@@ -11,8 +11,7 @@
 // answer gets one corrective retry, then the finding stays unexplained (never lost).
 import { Ajv } from 'ajv';
 import type { Finding, FindingExplanation } from '../types.ts';
-import { discoverModel } from './connection.ts';
-import { displayUrl, requestHeaders, scrubber } from './connection.ts';
+import { discoverModel, displayUrl, requestHeaders, scrubber } from './connection.ts';
 import { backoffMs, describeStatus, describeTransportError, type Failure, sleep } from './failures.ts';
 import { endpointUrl, HttpAbortError, JsonHttpClient } from './http.ts';
 import type { ChatMessage } from './prompts.ts';
@@ -40,7 +39,10 @@ export const EXPLANATION_SCHEMA = {
           properties: {
             start_line: { type: 'integer' },
             end_line: { type: 'integer' },
-            code: { type: 'string', description: 'replacement for lines start_line..end_line, no line numbers' },
+            code: {
+              type: 'string',
+              description: 'replacement for lines start_line..end_line, no line numbers',
+            },
           },
         },
       ],
@@ -87,7 +89,8 @@ export interface Explainer {
 /** A name or path from the pull request as one plain line (it cannot open a paragraph or a fence). */
 function oneLine(value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
-  return value.replace(/[\u0000-\u001f\u007f`]+/g, ' ').trim().slice(0, 200) || 'unknown';
+  const flat = value.replace(/[\u0000-\u001f\u007f`]+/g, ' ');
+  return flat.trim().slice(0, 200) || 'unknown';
 }
 
 /** The function with each line prefixed by its file line number, in a fence nothing inside can close. */
@@ -159,7 +162,9 @@ export function readExplanation(
   }
   const { line, reason, fix } = value;
   if (line < f.fn.start || line > f.fn.end) {
-    return { problem: `line ${line} is outside the function, which spans lines ${f.fn.start} to ${f.fn.end}` };
+    return {
+      problem: `line ${line} is outside the function, which spans lines ${f.fn.start} to ${f.fn.end}`,
+    };
   }
   const text = reason.replace(/\s+/g, ' ').trim();
   if (text === '') return { problem: 'the reason is empty' };
@@ -190,9 +195,12 @@ export async function createExplainer(options: ExplainerOptions): Promise<Explai
   let model = options.model?.trim() || undefined;
   if (!model) {
     model = await discoverModel(options.baseUrl, apiKey).catch((error: Error) => {
-      throw new ExplainError(`explain endpoint ${where}: no explain model named and the model list failed (${error.message})`);
+      throw new ExplainError(
+        `explain endpoint ${where}: no explain model named and the model list failed (${error.message})`,
+      );
     });
-    if (!model) throw new ExplainError(`explain endpoint ${where} lists no model: set explain-model / --explain-model`);
+    if (!model)
+      throw new ExplainError(`explain endpoint ${where} lists no model: set explain-model / --explain-model`);
   }
   const name = model;
   const url = endpointUrl(options.baseUrl, 'chat/completions');
@@ -229,7 +237,9 @@ export async function createExplainer(options: ExplainerOptions): Promise<Explai
         const response = await http.request(url, { method: 'POST', headers, body, timeoutMs, signal });
         if (response.status >= 200 && response.status < 300) {
           try {
-            const parsed = JSON.parse(response.body) as { choices?: Array<{ message?: { content?: unknown } }> };
+            const parsed = JSON.parse(response.body) as {
+              choices?: Array<{ message?: { content?: unknown } }>;
+            };
             const content = parsed.choices?.[0]?.message?.content;
             if (typeof content === 'string') return scrub(content);
             failure = { message: 'the answer has no choices[0].message.content', retryable: true };
@@ -245,7 +255,8 @@ export async function createExplainer(options: ExplainerOptions): Promise<Explai
         if (error instanceof HttpAbortError || signal?.aborted) throw new ExplainError('cancelled');
         failure = describeTransportError(error);
       }
-      if (!failure.retryable || attempt > maxRetries) throw new ExplainError(scrub(`explain endpoint ${where}: ${failure.message}`));
+      if (!failure.retryable || attempt > maxRetries)
+        throw new ExplainError(scrub(`explain endpoint ${where}: ${failure.message}`));
       await sleep(failure.waitMs ?? backoffMs(attempt, retryBaseMs, 8000), signal).catch(() => {
         throw new ExplainError('cancelled');
       });
@@ -261,7 +272,9 @@ export async function createExplainer(options: ExplainerOptions): Promise<Explai
         return content;
       } catch (error) {
         if (!(error instanceof Rejected) || schemaSupported === true) {
-          throw error instanceof Rejected ? new ExplainError(`explain endpoint ${where}: ${error.message}`) : error;
+          throw error instanceof Rejected
+            ? new ExplainError(`explain endpoint ${where}: ${error.message}`)
+            : error;
         }
         schemaSupported = false;
       }
@@ -269,7 +282,9 @@ export async function createExplainer(options: ExplainerOptions): Promise<Explai
     try {
       return await send(messages, false, signal);
     } catch (error) {
-      throw error instanceof Rejected ? new ExplainError(`explain endpoint ${where}: ${error.message}`) : error;
+      throw error instanceof Rejected
+        ? new ExplainError(`explain endpoint ${where}: ${error.message}`)
+        : error;
     }
   }
 

@@ -142,7 +142,8 @@ export interface ReviewPlan {
 
 function whyOf(f: Finding): string {
   // An explanation's reason is model text like any other: escaped, never rendered.
-  if (f.explanation) return `${escapeMarkdown(f.explanation.reason, 600)} <sub>(explained by \`${sanitize(f.explanation.model, 80)}\`)</sub>`;
+  if (f.explanation)
+    return `${escapeMarkdown(f.explanation.reason, 600)} <sub>(explained by \`${sanitize(f.explanation.model, 80)}\`)</sub>`;
   if (f.verdict.reason) return escapeMarkdown(f.verdict.reason);
   return `The ${f.verdict.backend === 'endpoint' ? 'model' : 'rules backend'} judged this function vulnerable (answer: \`${sanitize(f.verdict.rawAnswer, 80)}\`).`;
 }
@@ -283,7 +284,9 @@ export function planReview(input: PlanInput): ReviewPlan {
     }
     const change = changeByPath.get(f.fn.file);
     const fix = suggestionFor(f, change);
-    const place: Placement = fix ? { kind: 'line', line: fix.line, startLine: fix.startLine } : placeFinding(f, change);
+    const place: Placement = fix
+      ? { kind: 'line', line: fix.line, startLine: fix.startLine }
+      : placeFinding(f, change);
     const room = plan.inline.length + plan.fileLevel.length < input.maxComments;
     const fileRoom = plan.fileLevel.length < MAX_FILE_COMMENTS;
     if (place.kind === 'body' || !room || (place.kind === 'file' && !fileRoom)) plan.inBody.push(f);
@@ -326,7 +329,9 @@ export function planReview(input: PlanInput): ReviewPlan {
  * created only then, so re-runs stay quiet).
  */
 export function hasNewFindings(plan: ReviewPlan): boolean {
-  return plan.inline.length + plan.fileLevel.length + plan.inBody.length + (plan.preExisting?.length ?? 0) > 0;
+  return (
+    plan.inline.length + plan.fileLevel.length + plan.inBody.length + (plan.preExisting?.length ?? 0) > 0
+  );
 }
 
 /** Fingerprints of pre-existing findings a review body of `category` listed. */
@@ -358,7 +363,8 @@ export function preExistingSection(findings: readonly Finding[], category: strin
       return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${f.verdict.cwe ? `${f.verdict.cwe}, ` : ''}confidence ${formatConfidence(f.verdict.confidence)}${was}${changed})`;
     }),
   ];
-  if (findings.length > shown.length) lines.push(`- … and ${findings.length - shown.length} more in the job summary and the SARIF file`);
+  if (findings.length > shown.length)
+    lines.push(`- … and ${findings.length - shown.length} more in the job summary and the SARIF file`);
   lines.push('', '</details>');
   // Fingerprints are 32 hex characters; even hundreds stay far below the body limit.
   lines.push(`<!-- vulnreview:pre=${findings.map((f) => f.fingerprint).join(',')}${catPart(category)} -->`);

@@ -132,9 +132,10 @@ function relatedLine(f: Finding, line: number): unknown[] {
         region: { startLine: line },
       },
       message: {
-        text: (f.explanation?.reason ?? f.verdict.reason)
-          ? truncate(f.explanation?.reason ?? f.verdict.reason ?? '', MAX_MESSAGE_CHARS)
-          : 'flagged line',
+        text:
+          (f.explanation?.reason ?? f.verdict.reason)
+            ? truncate(f.explanation?.reason ?? f.verdict.reason ?? '', MAX_MESSAGE_CHARS)
+            : 'flagged line',
       },
     },
   ];

@@ -25,7 +25,8 @@ export function suggestionFor(f: Finding, change: FileChange | undefined): Sugge
   if (!fix || !change || change.status === 'deleted') return undefined;
   const { startLine, endLine } = fix;
   if (!Number.isInteger(startLine) || !Number.isInteger(endLine) || startLine > endLine) return undefined;
-  if (startLine < f.fn.start || endLine > f.fn.end || endLine - startLine + 1 > MAX_SUGGESTION_LINES) return undefined;
+  if (startLine < f.fn.start || endLine > f.fn.end || endLine - startLine + 1 > MAX_SUGGESTION_LINES)
+    return undefined;
   const hunk = change.hunks.find((h) => startLine >= h.newStart && endLine < h.newStart + h.newLines);
   if (!hunk) return undefined;
   const added = new Set(change.addedLines);

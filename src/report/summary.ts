@@ -166,7 +166,7 @@ function baselineRows(result: PipelineResult): string[] {
   const cost = `${s.baseRequests} extra model ${s.baseRequests === 1 ? 'request' : 'requests'}, ${s.baseCached} from cache`;
   const unknown = s.baseUnknown > 0 ? `; ${s.baseUnknown} not compared (findings there count as new)` : '';
   return [
-    `| Compared with the base | ${s.matched} changed functions had a base version (${s.added} new), ${s.baseAnalysed} compared; ${cost}${unknown} |`,
+    `| Compared with the base | ${s.matched} changed ${s.matched === 1 ? 'function' : 'functions'} had a base version (${s.added} new), ${s.baseAnalysed} compared; ${cost}${unknown} |`,
     `| Against the base | ${s.states.new} new, ${s.states.unchanged + s.states.updated} already there, ${s.fixed} fixed (margin ${b.margin}) |`,
   ];
 }
@@ -185,7 +185,9 @@ function explanationRows(result: PipelineResult): string[] {
 /** A finding's place, linked to its lines when the summary knows the blob URL. */
 function whereCell(f: Finding, ctx: SummaryContext): string {
   const where = `${f.fn.file}:${f.fn.start}-${f.fn.end}`;
-  return ctx.blobBaseUrl ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})` : cell(where);
+  return ctx.blobBaseUrl
+    ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
+    : cell(where);
 }
 
 /** "Already there before this PR" (collapsed, under `report: new`) and "Fixed by this PR". */
@@ -208,7 +210,8 @@ function deltaSections(result: PipelineResult, ctx: SummaryContext, mode: Report
         `| ${formatConfidence(f.verdict.confidence)} | ${base === undefined ? '–' : formatConfidence(base)}${f.baseline?.state === 'updated' ? ' (updated)' : ''} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` | ${whereCell(f, ctx)} |`,
       );
     }
-    if (before.length > MAX_SUMMARY_ROWS) lines.push('', `… and ${before.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
+    if (before.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${before.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
     lines.push('', '</details>', '');
   }
   if (b.fixed.length > 0) {

@@ -10,7 +10,8 @@ function pad(text: string, width: number): string {
 /** "No findings" only when nothing went unanalysed: otherwise the headline says the result is incomplete. */
 function noFindingsHeadline(result: PipelineResult, mode: ReportMode = 'all'): string {
   const incomplete = unanalysedCount(result);
-  const what = mode === 'new' && result.baseline && result.findings.length > 0 ? 'No new findings' : 'No findings';
+  const what =
+    mode === 'new' && result.baseline && result.findings.length > 0 ? 'No new findings' : 'No findings';
   if (incomplete === 0) return `${what}.`;
   return (
     `${what} among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
@@ -103,7 +104,11 @@ export function renderJson(result: PipelineResult): string {
               baseConfidence: x.base.verdict.confidence,
               confidence: x.headConfidence,
             })),
-            baseline: { margin: result.baseline.margin, ...result.baseline.stats, notes: result.baseline.notes },
+            baseline: {
+              margin: result.baseline.margin,
+              ...result.baseline.stats,
+              notes: result.baseline.notes,
+            },
           }
         : {}),
       unclassified: result.unclassified.map((u) => ({

@@ -40,7 +40,12 @@ describe('configFromInputs', () => {
     expect(c).toMatchObject({
       report: 'all',
       baselineMargin: 0.35,
-      explain: { endpoint: 'http://127.0.0.1:9000/v1', model: 'qwen-coder', apiKey: 'sk-explain', minConfidence: 0.8 },
+      explain: {
+        endpoint: 'http://127.0.0.1:9000/v1',
+        model: 'qwen-coder',
+        apiKey: 'sk-explain',
+        minConfidence: 0.8,
+      },
     });
     expect(from({ 'explain-model': 'x' }).explain).toBeUndefined();
     expect(() => from({ report: 'some' })).toThrow('invalid report "some": expected new or all');

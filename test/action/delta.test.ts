@@ -13,8 +13,12 @@ import { type GitHubServer, startGitHubServer } from '../helpers/github-server.t
 import { answer, codeOf, type ModelServer, startModelServer } from '../helpers/model-server.ts';
 import { type ActionRun, cleanup, restoreEnv, runAction } from './harness.ts';
 
-const schema = JSON.parse(readFileSync(new URL('../testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'));
-const validateSarif = new Ajv2020({ strict: false, validateSchema: false, validateFormats: false }).compile(schema);
+const schema = JSON.parse(
+  readFileSync(new URL('../testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
+);
+const validateSarif = new Ajv2020({ strict: false, validateSchema: false, validateFormats: false }).compile(
+  schema,
+);
 
 const BASE_SHA = 'b'.repeat(40);
 const MERGE_BASE = 'c'.repeat(40);
@@ -51,7 +55,10 @@ void log_line(const char *msg)
 `;
 
 // A later push: parse_opts fixed, log_line as before.
-const HEAD_2 = HEAD_1.replace('    strcpy(buf, src);\n    strcpy(dst, buf);', '    snprintf(dst, 16, "%s", src);');
+const HEAD_2 = HEAD_1.replace(
+  '    strcpy(buf, src);\n    strcpy(dst, buf);',
+  '    snprintf(dst, 16, "%s", src);',
+);
 
 const work = mkdtempSync(join(tmpdir(), 'vulnreview-delta-'));
 
@@ -59,13 +66,17 @@ const work = mkdtempSync(join(tmpdir(), 'vulnreview-delta-'));
 function githubPatch(before: string, after: string): string {
   writeFileSync(join(work, 'old'), before);
   writeFileSync(join(work, 'new'), after);
-  const out = spawnSync('git', ['diff', '--no-index', '--no-color', 'old', 'new'], { cwd: work, encoding: 'utf8' });
+  const out = spawnSync('git', ['diff', '--no-index', '--no-color', 'old', 'new'], {
+    cwd: work,
+    encoding: 'utf8',
+  });
   return out.stdout.slice(out.stdout.indexOf('@@')).replace(/\n$/, '');
 }
 
 const EXPLANATION = {
   line: 14,
-  reason: 'strcpy copies msg into the 32-byte line buffer without a bound. @maintainer a long <b>msg</b> overflows the stack.',
+  reason:
+    'strcpy copies msg into the 32-byte line buffer without a bound. @maintainer a long <b>msg</b> overflows the stack.',
   fix: { start_line: 14, end_line: 14, code: '    snprintf(line, sizeof line, "%s", msg);' },
 };
 
@@ -128,14 +139,27 @@ describe('the action compares the pull request with its base', () => {
 
     // The gate trips on the new finding only.
     expect(first.exitCode).toBe(1);
-    expect(first.commands.find((c) => c.startsWith('::error'))).toContain('1 new finding(s) at or above confidence 0.9');
-    expect(first.outputs).toMatchObject({ findings: '2', 'new-findings': '1', 'high-confidence-findings': '1', 'fixed-findings': '0' });
+    expect(first.commands.find((c) => c.startsWith('::error'))).toContain(
+      '1 new finding(s) at or above confidence 0.9',
+    );
+    expect(first.outputs).toMatchObject({
+      findings: '2',
+      'new-findings': '1',
+      'high-confidence-findings': '1',
+      'fixed-findings': '0',
+    });
 
     // SARIF: both findings, with their baseline state and the base side's confidence.
     expect(validateSarif(first.sarif)).toBe(true);
     const byFunction = Object.fromEntries(results(first).map((x) => [x.properties.function, x]));
-    expect(byFunction.parse_opts).toMatchObject({ baselineState: 'unchanged', properties: { baseConfidence: expect.closeTo(0.95, 5) } });
-    expect(byFunction.log_line).toMatchObject({ baselineState: 'new', properties: { line: 14, explanationModel: 'explainer' } });
+    expect(byFunction.parse_opts).toMatchObject({
+      baselineState: 'unchanged',
+      properties: { baseConfidence: expect.closeTo(0.95, 5) },
+    });
+    expect(byFunction.log_line).toMatchObject({
+      baselineState: 'new',
+      properties: { line: 14, explanationModel: 'explainer' },
+    });
     expect(byFunction.log_line.relatedLocations[0].physicalLocation.region.startLine).toBe(14);
 
     // The review body lists the old one once, collapsed.
@@ -147,11 +171,15 @@ describe('the action compares the pull request with its base', () => {
     expect(body).toMatch(/<!-- vulnreview:pre=[0-9a-f]{32} cat=vulnreview%2F -->/);
 
     // The base side was read at the merge base, not the base branch's tip, and asked about once.
-    const baseReads = gh.requests.filter((q) => decodeURIComponent(q.path).endsWith('/contents/src/parse.c') && q.query.get('ref') !== HEAD1);
+    const baseReads = gh.requests.filter(
+      (q) => decodeURIComponent(q.path).endsWith('/contents/src/parse.c') && q.query.get('ref') !== HEAD1,
+    );
     expect(baseReads.map((q) => q.query.get('ref'))).toEqual([MERGE_BASE]);
     const classifierQuestions = model.chatRequests().filter((q) => q.body?.model === 'vdisc-lora');
     expect(classifierQuestions).toHaveLength(3); // two changed functions, one base version
-    expect(first.summary).toContain('| Compared with the base | 1 changed functions had a base version (1 new), 1 compared; 1 extra model request, 0 from cache |');
+    expect(first.summary).toContain(
+      '| Compared with the base | 1 changed function had a base version (1 new), 1 compared; 1 extra model request, 0 from cache |',
+    );
     expect(first.summary).toContain('| Against the base | 1 new, 1 already there, 0 fixed (margin 0.2) |');
     expect(first.summary).toContain('<summary><b>Already there before this PR</b>: 1 finding');
     expect(first.summary).toContain('| Explanations | 1 explained by `explainer` |');
@@ -164,8 +192,10 @@ describe('the action compares the pull request with its base', () => {
     expect(gh.comments).toHaveLength(1);
     expect(second.outputs).toMatchObject({ findings: '1', 'new-findings': '1', 'fixed-findings': '1' });
     expect(second.summary).toContain('### Fixed by this PR');
-    expect(second.summary).toContain("| 0.95 | 0.10 | unnamed | `parse_opts` |");
-    expect(results(second).map((x) => [x.properties.function, x.baselineState])).toEqual([['log_line', 'new']]);
+    expect(second.summary).toContain('| 0.95 | 0.10 | unnamed | `parse_opts` |');
+    expect(results(second).map((x) => [x.properties.function, x.baselineState])).toEqual([
+      ['log_line', 'new'],
+    ]);
   });
 
   it('a PR that only touches the function with the old weakness passes the gate and posts no comment', async () => {
@@ -192,13 +222,22 @@ describe('the action compares the pull request with its base', () => {
 
   it('when the base cannot be read, the findings stay new and the summary says why', async () => {
     // No merge base from the compare API: the base branch's tip is read, and that read is refused.
-    const gh = await startGitHubServer({ mergeBase: null, forbiddenContents: new Set([`${BASE_SHA}:src/parse.c`]) });
+    const gh = await startGitHubServer({
+      mergeBase: null,
+      forbiddenContents: new Set([`${BASE_SHA}:src/parse.c`]),
+    });
     gh.contents.set(`${BASE_SHA}:src/parse.c`, BASE);
     push(gh, HEAD1, HEAD_1);
     const r = await go(gh, HEAD1, { 'fail-on-confidence': '' });
     await gh.close();
-    expect(r.commands.some((c) => c.startsWith('::warning::') && c.includes('could not find the merge base'))).toBe(true);
-    expect(results(r).map((x) => x.baselineState).sort()).toEqual(['new', 'new']);
+    expect(
+      r.commands.some((c) => c.startsWith('::warning::') && c.includes('could not find the merge base')),
+    ).toBe(true);
+    expect(
+      results(r)
+        .map((x) => x.baselineState)
+        .sort(),
+    ).toEqual(['new', 'new']);
     expect(gh.comments).toHaveLength(2);
     expect(r.summary).toContain('2 changed functions: base side not compared, unreadable base file');
     expect(r.summary).toContain('findings there count as new');

@@ -46,7 +46,15 @@ const enc = new TextEncoder();
 
 /** A whole-file change of `path` (every function changed), as GitHub gives for a patch it left out. */
 function modified(path: string, extra: Partial<FileChange> = {}): FileChange {
-  return { path, status: 'modified', addedLines: [], deletionPoints: [], wholeFile: true, hunks: [], ...extra };
+  return {
+    path,
+    status: 'modified',
+    addedLines: [],
+    deletionPoints: [],
+    wholeFile: true,
+    hunks: [],
+    ...extra,
+  };
 }
 
 /** Runs extraction, the head verdicts and the delta over `head` files against `base` files. */
@@ -54,11 +62,22 @@ async function delta(
   changes: FileChange[],
   head: Record<string, string>,
   base: Record<string, string | Error>,
-  options: { margin?: number; budgetMs?: number; cache?: MemoryVerdictCache; backend?: ReturnType<typeof scriptedBackend> } = {},
+  options: {
+    margin?: number;
+    budgetMs?: number;
+    cache?: MemoryVerdictCache;
+    backend?: ReturnType<typeof scriptedBackend>;
+  } = {},
 ) {
   const backend = options.backend ?? scriptedBackend();
-  const extracted = await findChangedFunctions(changes, async (p) => (p in head ? enc.encode(head[p]) : undefined));
-  const outcomes = await analyseAll(extracted.functions, backend, options.cache ? { cache: options.cache } : {});
+  const extracted = await findChangedFunctions(changes, async (p) =>
+    p in head ? enc.encode(head[p]) : undefined,
+  );
+  const outcomes = await analyseAll(
+    extracted.functions,
+    backend,
+    options.cache ? { cache: options.cache } : {},
+  );
   const analyses: Analysis[] = extracted.functions.map((fn, i) => {
     const o = outcomes[i]!;
     return 'verdict' in o ? { fn, verdict: o.verdict } : { fn, skipped: { file: fn.file, ...o.skipped } };
@@ -76,7 +95,10 @@ async function delta(
       if (b instanceof Error) throw b;
       return b === undefined ? undefined : enc.encode(b);
     },
-    analyse: { ...(options.cache ? { cache: options.cache } : {}), ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}) },
+    analyse: {
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+    },
   });
   return { ...result, baseAsked: backend.asked.slice(headAsked) };
 }
@@ -93,7 +115,9 @@ describe('compareWithBase', () => {
     expect(state(r, 'legacy')).toEqual({ state: 'unchanged', baseConfidence: 0.9 });
     expect(state(r, 'calm')).toEqual({ state: 'new', baseConfidence: 0.1 });
     expect(state(r, 'fresh')).toEqual({ state: 'new' });
-    expect(r.report.fixed.map((x) => [x.fn.name, x.base.verdict.confidence, x.headConfidence])).toEqual([['tidy', 0.9, 0.1]]);
+    expect(r.report.fixed.map((x) => [x.fn.name, x.base.verdict.confidence, x.headConfidence])).toEqual([
+      ['tidy', 0.9, 0.1],
+    ]);
     expect(r.report.stats).toMatchObject({
       matched: 3,
       added: 1,
@@ -110,11 +134,15 @@ describe('compareWithBase', () => {
   it('a finding flagged on both sides is new when P(vulnerable) rose by the margin, unchanged below it', async () => {
     const base = 'void f(char *d)\n{\n    /* p=0.6 */ use(d);\n}\n';
     const head = 'void f(char *d)\n{\n    /* p=0.85 */ use(d);\n}\n';
-    expect(state(await delta([modified('m.c')], { 'm.c': head }, { 'm.c': base }, { margin: 0.2 }), 'f')).toEqual({
+    expect(
+      state(await delta([modified('m.c')], { 'm.c': head }, { 'm.c': base }, { margin: 0.2 }), 'f'),
+    ).toEqual({
       state: 'new',
       baseConfidence: 0.6,
     });
-    expect(state(await delta([modified('m.c')], { 'm.c': head }, { 'm.c': base }, { margin: 0.3 }), 'f')).toEqual({
+    expect(
+      state(await delta([modified('m.c')], { 'm.c': head }, { 'm.c': base }, { margin: 0.3 }), 'f'),
+    ).toEqual({
       state: 'unchanged',
       baseConfidence: 0.6,
     });
@@ -142,17 +170,30 @@ describe('compareWithBase', () => {
       wholeFile: false,
       hunks: [{ newStart: 1, newLines: 3 }],
       oldHunks: [
-        [...oldLines.slice(0, 5).map((text) => ({ text, deleted: true })), ...oldLines.slice(5, 8).map((text) => ({ text, deleted: false }))],
+        [
+          ...oldLines.slice(0, 5).map((text) => ({ text, deleted: true })),
+          ...oldLines.slice(5, 8).map((text) => ({ text, deleted: false })),
+        ],
       ],
     };
-    const toB: FileChange = { path: 'b.c', status: 'added', addedLines: [1, 2, 3, 4, 5], deletionPoints: [], wholeFile: false, hunks: [{ newStart: 1, newLines: 5 }] };
+    const toB: FileChange = {
+      path: 'b.c',
+      status: 'added',
+      addedLines: [1, 2, 3, 4, 5],
+      deletionPoints: [],
+      wholeFile: false,
+      hunks: [{ newStart: 1, newLines: 5 }],
+    };
     const head = { 'a.c': oldLines.slice(5).join('\n'), 'b.c': moved };
     const r = await delta([fromA, toB], head, { 'a.c': BASE });
     expect(state(r, 'legacy')).toEqual({ state: 'unchanged', baseConfidence: 0.9 });
     expect(r.report.stats.moved).toBe(1);
 
     // The same function name in another file of the change that was not deleted there is not a move.
-    const kept: FileChange = { ...fromA, oldHunks: [oldLines.slice(0, 8).map((text) => ({ text, deleted: false }))] };
+    const kept: FileChange = {
+      ...fromA,
+      oldHunks: [oldLines.slice(0, 8).map((text) => ({ text, deleted: false }))],
+    };
     const notMoved = await delta([kept, toB], head, { 'a.c': BASE });
     expect(state(notMoved, 'legacy')).toEqual({ state: 'new' });
   });
@@ -164,14 +205,25 @@ describe('compareWithBase', () => {
     expect(unreadable.report.stats.baseUnknown).toBe(1);
     expect(unreadable.report.notes.join(' ')).toContain('API said 500');
 
-    const unsure = await delta([modified('u.c')], { 'u.c': head }, { 'u.c': 'void f(char *d)\n{\n    UNSURE; strcpy(d, "x");\n}\n' });
+    const unsure = await delta(
+      [modified('u.c')],
+      { 'u.c': head },
+      { 'u.c': 'void f(char *d)\n{\n    UNSURE; strcpy(d, "x");\n}\n' },
+    );
     expect(state(unsure, 'f')).toEqual({ state: 'new' });
     expect(unsure.report.notes.join(' ')).toContain('unclassified');
 
-    const noTime = await delta([modified('u.c')], { 'u.c': head }, { 'u.c': 'void f(char *d)\n{\n    strcpy(d, "y");\n}\n' }, { budgetMs: 0 });
+    const noTime = await delta(
+      [modified('u.c')],
+      { 'u.c': head },
+      { 'u.c': 'void f(char *d)\n{\n    strcpy(d, "y");\n}\n' },
+      { budgetMs: 0 },
+    );
     expect(noTime.baseAsked).toEqual([]);
     expect(state(noTime, 'f')).toEqual({ state: 'new' });
-    expect(noTime.report.notes[0]).toMatch(/time budget ran out before the base versions of 1 changed function/);
+    expect(noTime.report.notes[0]).toMatch(
+      /time budget ran out before the base versions of 1 changed function/,
+    );
   });
 
   it('asks about base versions once: a second run over the same change is served from the cache', async () => {
@@ -196,14 +248,17 @@ describe('matchBaseFunctions', () => {
         'o.cc',
       )
     ).functions;
-    const head = (await extractFunctions('int put(const char *s)\n{\n    return s[1];\n}\n', 'cpp', 'o.cc')).functions;
+    const head = (await extractFunctions('int put(const char *s)\n{\n    return s[1];\n}\n', 'cpp', 'o.cc'))
+      .functions;
     const m = matchBaseFunctions(head, [modified('o.cc')], new Map([['o.cc', base]]));
     expect(m.get(head[0]!)?.base.start).toBe(6);
   });
 
   it('treats a renamed function as new code', () => {
     const head = fnOf({ name: 'copy_name_v2' });
-    expect(matchBaseFunctions([head], [modified('src/copy.c')], new Map([['src/copy.c', [fnOf()]]])).size).toBe(0);
+    expect(
+      matchBaseFunctions([head], [modified('src/copy.c')], new Map([['src/copy.c', [fnOf()]]])).size,
+    ).toBe(0);
   });
 
   it('lineSimilarity is 1 for the same lines whatever the indentation, 0 for nothing shared', () => {
@@ -215,7 +270,10 @@ describe('matchBaseFunctions', () => {
 describe('stateOf and fixedOf', () => {
   it('compares weaknesses by rule id when the verdict has hits, so a new rule in a flagged function is new', () => {
     const hit = (cwe: 'CWE-120' | 'CWE-476', line: number) => ({ cwe, line, reason: 'r', confidence: 0.8 });
-    const head = sideOf(fnOf(), verdictOf({ backend: 'rules', hits: [hit('CWE-120', 3), hit('CWE-476', 2)] }));
+    const head = sideOf(
+      fnOf(),
+      verdictOf({ backend: 'rules', hits: [hit('CWE-120', 3), hit('CWE-476', 2)] }),
+    );
     const base = sideOf(fnOf(), verdictOf({ backend: 'rules', hits: [hit('CWE-120', 3)] }));
     const states = head.findings.map((f) => [f.verdict.cwe, stateOf(f, base, 0.2).state]);
     expect(states).toEqual([

@@ -66,10 +66,13 @@ int added(int y)
 `;
 
 describe('reverseChange', () => {
-  it.each([0, 1, 3, 10])('rebuilds the old file exactly from the new one and a patch with %i lines of context', (context) => {
-    const [change] = parseUnifiedDiff(gitDiff(BASE, HEAD, context));
-    expect(reverseChange(HEAD, change!)).toEqual({ text: BASE });
-  });
+  it.each([0, 1, 3, 10])(
+    'rebuilds the old file exactly from the new one and a patch with %i lines of context',
+    (context) => {
+      const [change] = parseUnifiedDiff(gitDiff(BASE, HEAD, context));
+      expect(reverseChange(HEAD, change!)).toEqual({ text: BASE });
+    },
+  );
 
   it('keeps CRLF line endings', () => {
     const crlf = (s: string) => s.replace(/\n/g, '\r\n');
@@ -86,11 +89,15 @@ describe('reverseChange', () => {
 
   it('refuses a file shorter than the patch’s hunks', () => {
     const [change] = parseUnifiedDiff(gitDiff(BASE, HEAD));
-    expect(reverseChange('int f(void);\n', change!)).toEqual({ cannot: expect.stringContaining('outside the file') });
+    expect(reverseChange('int f(void);\n', change!)).toEqual({
+      cannot: expect.stringContaining('outside the file'),
+    });
   });
 
   it('cannot rebuild a change with no hunks (binary, or a patch that was left out)', () => {
-    const [change] = parseUnifiedDiff('diff --git a/x.c b/x.c\nindex 1..2 100644\nBinary files a/x.c and b/x.c differ\n');
+    const [change] = parseUnifiedDiff(
+      'diff --git a/x.c b/x.c\nindex 1..2 100644\nBinary files a/x.c and b/x.c differ\n',
+    );
     expect(reverseChange(HEAD, change!)).toEqual({ cannot: expect.stringContaining('binary') });
   });
 });
@@ -101,12 +108,19 @@ describe('reversedBaseReader', () => {
 
   it('reads renamed, deleted, added and untouched files as they were before the patch', async () => {
     const renamed = gitDiff(BASE, HEAD, 3, 'old/name.c')
-      .replace('diff --git a/old/name.c b/old/name.c', 'diff --git a/old/name.c b/new/name.c\nsimilarity index 60%\nrename from old/name.c\nrename to new/name.c')
+      .replace(
+        'diff --git a/old/name.c b/old/name.c',
+        'diff --git a/old/name.c b/new/name.c\nsimilarity index 60%\nrename from old/name.c\nrename to new/name.c',
+      )
       .replace('+++ b/old/name.c', '+++ b/new/name.c');
     const deleted = `diff --git a/gone.c b/gone.c\ndeleted file mode 100644\n--- a/gone.c\n+++ /dev/null\n@@ -1,3 +0,0 @@\n-int gone(void)\n-{\n-}\n`;
     const added = `diff --git a/fresh.c b/fresh.c\nnew file mode 100644\n--- /dev/null\n+++ b/fresh.c\n@@ -0,0 +1 @@\n+int fresh(void) { return 1; }\n`;
     const changes = parseUnifiedDiff(renamed + deleted + added);
-    const disk: Record<string, string> = { 'new/name.c': HEAD, 'fresh.c': 'int fresh(void) { return 1; }\n', 'same.c': 'int same;\n' };
+    const disk: Record<string, string> = {
+      'new/name.c': HEAD,
+      'fresh.c': 'int fresh(void) { return 1; }\n',
+      'same.c': 'int same;\n',
+    };
     const read = reversedBaseReader(changes, async (p) => (p in disk ? enc(disk[p]!) : undefined));
     expect(dec(await read('old/name.c'))).toBe(BASE);
     expect(dec(await read('gone.c'))).toBe('int gone(void)\n{\n}\n');
@@ -124,10 +138,12 @@ describe('reversedBaseReader', () => {
 
   it('throws, saying why, when the base cannot be rebuilt', async () => {
     const changes = parseUnifiedDiff(gitDiff(BASE, HEAD));
-    await expect(reversedBaseReader(changes, async () => undefined)('src/x.c')).rejects.toThrow('not under --root');
-    await expect(reversedBaseReader(changes, async () => enc('nothing like it\n'))('src/x.c')).rejects.toThrow(
-      /outside the file|does not match/,
+    await expect(reversedBaseReader(changes, async () => undefined)('src/x.c')).rejects.toThrow(
+      'not under --root',
     );
+    await expect(
+      reversedBaseReader(changes, async () => enc('nothing like it\n'))('src/x.c'),
+    ).rejects.toThrow(/outside the file|does not match/);
   });
 
   it('keeps the bytes of a file that is not UTF-8', async () => {

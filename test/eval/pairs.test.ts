@@ -2,9 +2,9 @@
 // each pair's flaw and to one that fixes it, judged with the pipeline's own state rule.
 import { describe, expect, it } from 'vitest';
 import type { ScoredSample } from '../../src/eval/metrics.ts';
+import { computeMetrics } from '../../src/eval/metrics.ts';
 import { pairDelta, sideForSample } from '../../src/eval/pairs.ts';
 import { renderTables } from '../../src/eval/report.ts';
-import { computeMetrics } from '../../src/eval/metrics.ts';
 import type { Verdict } from '../../src/types.ts';
 
 const v = (p: number) => ({ vulnerable: p >= 0.5, confidence: p });
@@ -16,12 +16,18 @@ const gate = { failOnConfidence: 0.8, margin: 0.2 };
 
 describe('pairDelta', () => {
   it('pairwise accuracy counts pairs ranked right, ties and wrong apart', () => {
-    const d = pairDelta([...pair('a', 0.9, 0.2), ...pair('b', 0.7, 0.7), ...pair('c', 0.3, 0.6), ...pair('d', 0.95, 0.9)], gate)!;
+    const d = pairDelta(
+      [...pair('a', 0.9, 0.2), ...pair('b', 0.7, 0.7), ...pair('c', 0.3, 0.6), ...pair('d', 0.95, 0.9)],
+      gate,
+    )!;
     expect(d).toMatchObject({ pairs: 4, above: 2, ties: 1, below: 1, pairwiseAccuracy: 0.5 });
   });
 
   it('report: new spares the fix of a flaw both sides are flagged for, and still catches its introduction when it is new', () => {
-    const d = pairDelta([...pair('both', 0.9, 0.85), ...pair('apart', 0.9, 0.2), ...pair('reversed', 0.3, 0.85)], gate)!;
+    const d = pairDelta(
+      [...pair('both', 0.9, 0.85), ...pair('apart', 0.9, 0.2), ...pair('reversed', 0.3, 0.85)],
+      gate,
+    )!;
     // Introducing: `apart` is new in both modes; `both` is new only under report: all (P rose 0.05 < 0.2).
     expect(d.introduce).toEqual({ new: { commented: 1, failed: 1 }, all: { commented: 2, failed: 2 } });
     // Fixing: `both` and `reversed` flag the fixed side; under report: new only `reversed` (not flagged before).
@@ -70,7 +76,10 @@ describe('pairDelta', () => {
   });
 
   it('is in the eval tables', () => {
-    const metrics = computeMetrics([...pair('a', 0.9, 0.2), ...pair('b', 0.9, 0.9)], { targetPrecision: 0.9, gate });
+    const metrics = computeMetrics([...pair('a', 0.9, 0.2), ...pair('b', 0.9, 0.9)], {
+      targetPrecision: 0.9,
+      gate,
+    });
     const text = renderTables({
       run: {
         dataset: 'd.jsonl',
@@ -91,6 +100,8 @@ describe('pairDelta', () => {
       metrics,
     });
     expect(text).toContain('Pairwise accuracy: **0.500** — in 1 of 2 pairs');
-    expect(text).toContain('| fixes the flaw (vulnerable → fixed): a false alarm | 0 (0.0%) / 0 (0.0%) | 1 (50.0%) / 1 (50.0%) |');
+    expect(text).toContain(
+      '| fixes the flaw (vulnerable → fixed): a false alarm | 0 (0.0%) / 0 (0.0%) | 1 (50.0%) / 1 (50.0%) |',
+    );
   });
 });

@@ -6,7 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createExplainer, ExplainError, readExplanation } from '../../src/model/explain.ts';
 import { explainFindings } from '../../src/model/explain-findings.ts';
 import type { Finding } from '../../src/types.ts';
-import { answer, type ChatRequest, type ModelServer, type Reply, startModelServer, status } from '../helpers/model-server.ts';
+import {
+  answer,
+  type ChatRequest,
+  type ModelServer,
+  type Reply,
+  startModelServer,
+  status,
+} from '../helpers/model-server.ts';
 import { finding } from '../report/fixtures.ts';
 
 // copy_name spans file lines 10–16; line 12 is `strcpy(buf, src);`.
@@ -24,7 +31,12 @@ async function explainerWith(reply: (r: ChatRequest) => Reply, apiKey?: string) 
 }
 
 const json = (value: unknown) => answer(JSON.stringify(value));
-const good = { line: 12, reason: 'strcpy copies src into a 16-byte buffer without a length check. A longer src overflows buf on the stack.', fix: null };
+const good = {
+  line: 12,
+  reason:
+    'strcpy copies src into a 16-byte buffer without a length check. A longer src overflows buf on the stack.',
+  fix: null,
+};
 
 describe('createExplainer', () => {
   it('asks with a JSON schema and reads the line and reason', async () => {
@@ -32,7 +44,10 @@ describe('createExplainer', () => {
     const e = await explainer.explain(flagged);
     expect(e).toEqual({ line: 12, reason: good.reason, model: 'qwen-coder' });
     const body = server!.chatRequests()[0]!.body!;
-    expect(body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'vulnreview_explanation', strict: true } });
+    expect(body.response_format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'vulnreview_explanation', strict: true },
+    });
     const user = body.messages!.find((m) => m.role === 'user')!.content;
     // The code goes with file line numbers, fenced; the system message carries no code.
     expect(user).toContain('12 |   strcpy(buf, src);');
@@ -54,7 +69,9 @@ describe('createExplainer', () => {
   });
 
   it('refuses a line outside the function, says so in one corrective retry, and takes the corrected answer', async () => {
-    const explainer = await explainerWith(({ index }) => (index === 0 ? json({ ...good, line: 99 }) : json({ ...good, line: 13 })));
+    const explainer = await explainerWith(({ index }) =>
+      index === 0 ? json({ ...good, line: 99 }) : json({ ...good, line: 13 }),
+    );
     expect((await explainer.explain(flagged)).line).toBe(13);
     const retry = server!.chatRequests()[1]!.body!.messages!;
     expect(retry.at(-2)).toMatchObject({ role: 'assistant' });
@@ -68,7 +85,10 @@ describe('createExplainer', () => {
   });
 
   it('never lets the API key into the explanation', async () => {
-    const explainer = await explainerWith(({ headers }) => json({ ...good, reason: `leaked ${headers.authorization}` }), 'sk-secret-123');
+    const explainer = await explainerWith(
+      ({ headers }) => json({ ...good, reason: `leaked ${headers.authorization}` }),
+      'sk-secret-123',
+    );
     expect((await explainer.explain(flagged)).reason).toBe('leaked Bearer ***');
   });
 });
@@ -78,9 +98,18 @@ describe('readExplanation', () => {
     const fix = { start_line: 12, end_line: 12, code: '  snprintf(buf, sizeof buf, "%s", src);' };
     const kept = readExplanation(JSON.stringify({ ...good, fix }), flagged, 'm');
     expect(kept).toEqual({
-      explanation: { line: 12, reason: good.reason, model: 'm', suggestion: { startLine: 12, endLine: 12, code: fix.code } },
+      explanation: {
+        line: 12,
+        reason: good.reason,
+        model: 'm',
+        suggestion: { startLine: 12, endLine: 12, code: fix.code },
+      },
     });
-    const elsewhere = readExplanation(JSON.stringify({ ...good, fix: { ...fix, start_line: 14, end_line: 14 } }), flagged, 'm');
+    const elsewhere = readExplanation(
+      JSON.stringify({ ...good, fix: { ...fix, start_line: 14, end_line: 14 } }),
+      flagged,
+      'm',
+    );
     expect(elsewhere).toEqual({ explanation: { line: 12, reason: good.reason, model: 'm' } });
   });
 
@@ -88,7 +117,9 @@ describe('readExplanation', () => {
     expect(readExplanation('{"line": "12", "reason": "x", "fix": null}', flagged, 'm')).toEqual({
       problem: expect.stringContaining('/line must be integer'),
     });
-    expect(readExplanation('{"line": 12, "reason": "   ", "fix": null}', flagged, 'm')).toEqual({ problem: 'the reason is empty' });
+    expect(readExplanation('{"line": 12, "reason": "   ", "fix": null}', flagged, 'm')).toEqual({
+      problem: 'the reason is empty',
+    });
   });
 });
 
@@ -100,8 +131,14 @@ describe('explainFindings', () => {
     });
     const strong = finding({}, { confidence: 0.95 });
     const weak = finding({ name: 'weak' }, { confidence: 0.3 });
-    const old: Finding = { ...finding({ name: 'old' }, { confidence: 0.9 }), baseline: { state: 'unchanged', baseConfidence: 0.9 } };
-    const rules = finding({ name: 'ruled' }, { backend: 'rules', reason: 'strcpy without bound', line: 3, confidence: 0.9 });
+    const old: Finding = {
+      ...finding({ name: 'old' }, { confidence: 0.9 }),
+      baseline: { state: 'unchanged', baseConfidence: 0.9 },
+    };
+    const rules = finding(
+      { name: 'ruled' },
+      { backend: 'rules', reason: 'strcpy without bound', line: 3, confidence: 0.9 },
+    );
     const broken = finding({ name: 'broken' }, { confidence: 0.92 });
     const tooMany = finding({ name: 'capped' }, { confidence: 0.91 });
     const all = [strong, old, rules, broken, tooMany, weak];

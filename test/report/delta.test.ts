@@ -35,19 +35,31 @@ const unknown = finding(named('unknown', 80), { confidence: 0.97 });
 describe('report: new', () => {
   it('the gate considers new findings and those with no known base, never pre-existing ones', () => {
     const gate = (report: 'new' | 'all') =>
-      evaluateGate({ findings: [fresh, old, moved, unknown], unanalysed: 0, failOnConfidence: 0.9, onError: 'fail', report });
+      evaluateGate({
+        findings: [fresh, old, moved, unknown],
+        unanalysed: 0,
+        failOnConfidence: 0.9,
+        onError: 'fail',
+        report,
+      });
     expect(gate('new')).toMatchObject({ exitCode: 1, highConfidence: 2 });
     expect(gate('new').failures[0]).toBe('2 new finding(s) at or above confidence 0.9');
     expect(gate('all')).toMatchObject({ exitCode: 1, highConfidence: 4 });
-    expect(evaluateGate({ findings: [old, moved], unanalysed: 0, failOnConfidence: 0.5, onError: 'fail', report: 'new' }).exitCode).toBe(0);
+    expect(
+      evaluateGate({
+        findings: [old, moved],
+        unanalysed: 0,
+        failOnConfidence: 0.5,
+        onError: 'fail',
+        report: 'new',
+      }).exitCode,
+    ).toBe(0);
     expect([fresh, old, moved, unknown].map(isPreExisting)).toEqual([false, true, true, false]);
   });
 });
 
 describe('the review under report: new', () => {
-  const changes = [
-    change({ addedLines: [12, 42], hunks: [{ newStart: 9, newLines: 60 }] }),
-  ];
+  const changes = [change({ addedLines: [12, 42], hunks: [{ newStart: 9, newLines: 60 }] })];
 
   it('comments on new findings and lists pre-existing ones once, collapsed, without posted markers', () => {
     const plan = planReview({
@@ -60,7 +72,9 @@ describe('the review under report: new', () => {
     expect(plan.inline.map((c) => c.finding.fn.name)).toEqual(['fresh']);
     expect(plan.preExisting.map((f) => f.fn.name)).toEqual(['old', 'moved']);
     const body = reviewBody(plan);
-    expect(body).toContain('<summary>2 findings were already there before this PR (not commented, not gating)</summary>');
+    expect(body).toContain(
+      '<summary>2 findings were already there before this PR (not commented, not gating)</summary>',
+    );
     expect(body).toContain('`old` (CWE-120, confidence 0.93, was 0.92)');
     expect(body).toContain('`moved` (CWE-120, confidence 0.91, was 0.90; its class or flagged line changed)');
     // Not "posted": should one turn new later, it still gets its comment.
@@ -85,7 +99,13 @@ describe('the review under report: new', () => {
       body: commentBody(old),
       author: { login: 'github-actions[bot]', type: 'Bot' },
     };
-    const plan = planReview({ findings: [], preExisting: [old], changes, existing: [comment], maxComments: 30 });
+    const plan = planReview({
+      findings: [],
+      preExisting: [old],
+      changes,
+      existing: [comment],
+      maxComments: 30,
+    });
     expect(plan.remove).toEqual([]);
     expect(plan.markFixed).toEqual([]);
     expect(plan.preExisting).toEqual([]); // already commented: not listed again either
@@ -100,32 +120,65 @@ describe('explanations in comments', () => {
       line: 43,
       reason: 'The [link](http://evil) and <img src=x> and @octocat are text. ``` breaks nothing',
       model: 'qwen`coder',
-      suggestion: { startLine: 42, endLine: 43, code: '  if (n >= sizeof buf) return;\n  ```` memcpy(buf, s, n);' },
+      suggestion: {
+        startLine: 42,
+        endLine: 43,
+        code: '  if (n >= sizeof buf) return;\n  ```` memcpy(buf, s, n);',
+      },
     },
   };
   const added = change({ addedLines: [41, 42, 43], hunks: [{ newStart: 38, newLines: 10 }] });
 
   it('escapes the reason and the model name like any model text', () => {
     const body = commentBody(explained);
-    expect(body).toContain('The \\[link\\]\\(http://evil\\) and &lt;img src=x&gt; and @\u200boctocat are text.');
+    expect(body).toContain(
+      'The \\[link\\]\\(http://evil\\) and &lt;img src=x&gt; and @\u200boctocat are text.',
+    );
     expect(body).toContain("explained by `qwen'coder`");
   });
 
   it('places a suggestion on exactly its lines, in a fence nothing in the code can close', () => {
     const s = suggestionFor(explained, added);
-    expect(s).toEqual({ line: 43, startLine: 42, block: '`````suggestion\n  if (n >= sizeof buf) return;\n  ```` memcpy(buf, s, n);\n`````' });
+    expect(s).toEqual({
+      line: 43,
+      startLine: 42,
+      block: '`````suggestion\n  if (n >= sizeof buf) return;\n  ```` memcpy(buf, s, n);\n`````',
+    });
     const plan = planReview({ findings: [explained], changes: [added], existing: [], maxComments: 30 });
     expect(plan.inline[0]).toMatchObject({ line: 43, startLine: 42 });
     expect(plan.inline[0]!.body).toContain(s!.block);
   });
 
   it('gives no suggestion for lines the change did not add, outside one hunk, or outside the function', () => {
-    expect(suggestionFor(explained, change({ addedLines: [43], hunks: [{ newStart: 38, newLines: 10 }] }))).toBeUndefined();
-    expect(suggestionFor(explained, change({ addedLines: [42, 43], hunks: [{ newStart: 38, newLines: 5 }, { newStart: 43, newLines: 3 }] }))).toBeUndefined();
-    const outside = { ...explained, explanation: { ...explained.explanation!, suggestion: { startLine: 39, endLine: 40, code: 'x' } } };
-    expect(suggestionFor(outside, change({ addedLines: [39, 40], hunks: [{ newStart: 38, newLines: 10 }] }))).toBeUndefined();
+    expect(
+      suggestionFor(explained, change({ addedLines: [43], hunks: [{ newStart: 38, newLines: 10 }] })),
+    ).toBeUndefined();
+    expect(
+      suggestionFor(
+        explained,
+        change({
+          addedLines: [42, 43],
+          hunks: [
+            { newStart: 38, newLines: 5 },
+            { newStart: 43, newLines: 3 },
+          ],
+        }),
+      ),
+    ).toBeUndefined();
+    const outside = {
+      ...explained,
+      explanation: { ...explained.explanation!, suggestion: { startLine: 39, endLine: 40, code: 'x' } },
+    };
+    expect(
+      suggestionFor(outside, change({ addedLines: [39, 40], hunks: [{ newStart: 38, newLines: 10 }] })),
+    ).toBeUndefined();
     // Without a suggestion the comment still sits on the explained line.
-    const plan = planReview({ findings: [{ ...explained, explanation: { ...explained.explanation!, suggestion: undefined } }], changes: [added], existing: [], maxComments: 30 });
+    const plan = planReview({
+      findings: [{ ...explained, explanation: { ...explained.explanation!, suggestion: undefined } }],
+      changes: [added],
+      existing: [],
+      maxComments: 30,
+    });
     expect(plan.inline[0]).toMatchObject({ line: 43, startLine: 40 });
   });
 });
@@ -138,8 +191,16 @@ function resultWith(findings: Finding[]): PipelineResult {
     stats: { ...r.stats, findings: findings.length },
     baseline: {
       margin: 0.2,
-      fixed: [{ fn: finding({ name: 'was_bad' }).fn, base: finding({ name: 'was_bad' }, { confidence: 0.88 }), headConfidence: 0.12 }],
-      notes: ['The time budget ran out before the base versions of 1 changed function were analysed: their findings count as new.'],
+      fixed: [
+        {
+          fn: finding({ name: 'was_bad' }).fn,
+          base: finding({ name: 'was_bad' }, { confidence: 0.88 }),
+          headConfidence: 0.12,
+        },
+      ],
+      notes: [
+        'The time budget ran out before the base versions of 1 changed function were analysed: their findings count as new.',
+      ],
       stats: {
         matched: 3,
         moved: 0,
@@ -153,7 +214,15 @@ function resultWith(findings: Finding[]): PipelineResult {
         fixed: 1,
       },
     },
-    explanations: { asked: 2, explained: 1, failed: 1, fromBackend: 0, notReached: 0, model: 'qwen', failures: ['HTTP 500'] },
+    explanations: {
+      asked: 2,
+      explained: 1,
+      failed: 1,
+      fromBackend: 0,
+      notReached: 0,
+      model: 'qwen',
+      failures: ['HTTP 500'],
+    },
   };
 }
 
@@ -162,10 +231,14 @@ describe('the summary with a baseline', () => {
 
   it('lists new findings, what was already there (collapsed), what the PR fixed, the cost and failed explanations', () => {
     const md = renderSummary(resultWith([fresh, old, moved, unknown]), { ...ctx, report: 'new' });
-    expect(md).toContain('| Compared with the base | 3 changed functions had a base version (1 new), 3 compared; 2 extra model requests, 1 from cache; 1 not compared (findings there count as new) |');
+    expect(md).toContain(
+      '| Compared with the base | 3 changed functions had a base version (1 new), 3 compared; 2 extra model requests, 1 from cache; 1 not compared (findings there count as new) |',
+    );
     expect(md).toContain('| Against the base | 2 new, 2 already there, 1 fixed (margin 0.2) |');
     expect(md).toContain('2 new at or above the gate (0.9)');
-    expect(md).toContain('| Explanations | 1 explained by `qwen`, **1 failed** (those findings stand without an explanation) |');
+    expect(md).toContain(
+      '| Explanations | 1 explained by `qwen`, **1 failed** (those findings stand without an explanation) |',
+    );
     const newTable = md.slice(md.indexOf('### New findings'), md.indexOf('<details>'));
     expect(newTable).toContain('`fresh`');
     expect(newTable).toContain('`unknown`');
@@ -186,15 +259,31 @@ describe('the summary with a baseline', () => {
 });
 
 describe('SARIF with a baseline', () => {
-  const schema = JSON.parse(readFileSync(new URL('../testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'));
-  const validate = new Ajv2020({ strict: false, validateSchema: false, validateFormats: false }).compile(schema);
+  const schema = JSON.parse(
+    readFileSync(new URL('../testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
+  );
+  const validate = new Ajv2020({ strict: false, validateSchema: false, validateFormats: false }).compile(
+    schema,
+  );
 
   it('carries baselineState and the base side’s confidence, and stays valid', () => {
-    const sarif = buildSarif({ findings: [fresh, old, moved, unknown], skipped: [], unclassified: [], backend: 'endpoint', model: 'm', category: 'vulnreview/' });
+    const sarif = buildSarif({
+      findings: [fresh, old, moved, unknown],
+      skipped: [],
+      unclassified: [],
+      backend: 'endpoint',
+      model: 'm',
+      category: 'vulnreview/',
+    });
     expect(validate(sarif)).toBe(true);
     // biome-ignore lint/suspicious/noExplicitAny: SARIF read back as JSON
     const results = (sarif as any).runs[0].results;
-    expect(results.map((r: { baselineState?: string }) => r.baselineState)).toEqual(['new', 'unchanged', 'updated', undefined]);
+    expect(results.map((r: { baselineState?: string }) => r.baselineState)).toEqual([
+      'new',
+      'unchanged',
+      'updated',
+      undefined,
+    ]);
     expect(results[1].properties.baseConfidence).toBe(0.92);
     expect(results[3].properties.baseConfidence).toBeUndefined();
   });
