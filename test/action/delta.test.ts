@@ -124,7 +124,20 @@ describe('the action compares the pull request with its base', () => {
     gh.contents.set(`${MERGE_BASE}:src/parse.c`, BASE);
     push(gh, HEAD1, HEAD_1);
     model.reset();
-    const first = await go(gh, HEAD1, { 'explain-endpoint': model.url, 'explain-model': 'explainer' });
+    const first = await go(gh, HEAD1, {
+      'explain-endpoint': model.url,
+      'explain-model': 'explainer',
+      'explain-api-key': 'sk-explain-key',
+    });
+    // The explain key is masked, and sent to the explain model only.
+    expect(first.commands).toContain('::add-mask::sk-explain-key');
+    const auth = (m: string) =>
+      model
+        .chatRequests()
+        .filter((q) => q.body?.model === m)
+        .map((q) => q.headers.authorization);
+    expect(new Set(auth('explainer'))).toEqual(new Set(['Bearer sk-explain-key']));
+    expect(auth('vdisc-lora').every((a) => a === undefined)).toBe(true);
 
     // Only log_line is commented, on the line the explanation named, with its fix as a suggestion.
     expect(gh.comments).toHaveLength(1);
