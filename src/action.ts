@@ -3,12 +3,14 @@ import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { actionsVerdictCache } from './actions-cache.ts';
+import type { BaseFileReader } from './baseline/types.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
 import { languageOf } from './extract/language.ts';
 import { fileWarnings } from './extract/warnings.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
 import { apiReader, directoryReader, type FileReader, workspaceHeadSha } from './github/contents.ts';
 import { PULL_REQUEST_EVENTS, type PullRequestRef, readPullRequestEvent } from './github/event.ts';
+import { mergeBase } from './github/merge-base.ts';
 import { listPullRequestFiles, type PrFile, toFileChanges, unlistedSkip } from './github/pr-files.ts';
 import {
   applyReviewPlan,
@@ -19,7 +21,9 @@ import {
 } from './github/reviews.ts';
 import type { Backend } from './model/backend.ts';
 import { createBackend } from './model/create.ts';
+import { createExplainer, type Explainer } from './model/explain.ts';
 import { emptyPipelineResult, runPipeline, withSkipped } from './pipeline.ts';
+import { preExistingFindings, reportedFindings } from './report/baseline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
 import { writeSarifFile } from './report/sarif.ts';
@@ -33,8 +37,12 @@ function setOutputs(values: {
   analysed: number;
   skipped: number;
   sarif: string;
+  newFindings?: number;
+  fixed?: number;
 }) {
   core.setOutput('findings', values.findings);
+  core.setOutput('new-findings', values.newFindings ?? values.findings);
+  core.setOutput('fixed-findings', values.fixed ?? 0);
   core.setOutput('high-confidence-findings', values.high);
   core.setOutput('analysed-functions', values.analysed);
   core.setOutput('skipped-functions', values.skipped);
@@ -81,7 +89,9 @@ async function postReview(
       for (const c of existing) if (!listed.has(c.path)) incompletePaths.add(c.path);
     }
     const plan = planReview({
-      findings: result.findings,
+      // Under `report: new` only what the change made worse is commented; the rest is listed once.
+      findings: reportedFindings(result.findings, config.report),
+      preExisting: preExistingFindings(result.findings, config.report),
       changes,
       existing,
       existingReviewBodies: bodies,
@@ -152,6 +162,8 @@ async function analyse(
   const verdicts = config.cache
     ? actionsVerdictCache(backend, pr.headSha, process.env.RUNNER_TEMP ?? tmpdir())
     : undefined;
+  const readBaseFile = await baseReader(octokit, pr);
+  const explainer = await explainerFor(config, apiKey);
   await verdicts?.restore();
   const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
   let result: PipelineResult;
@@ -167,12 +179,63 @@ async function analyse(
         onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
         ...(verdicts ? { cache: verdicts.cache } : {}),
       },
+      baseline: { readBaseFile, margin: config.baselineMargin },
+      ...(explainer && config.explain
+        ? {
+            explain: {
+              explainer,
+              report: config.report,
+              minConfidence: config.explain.minConfidence,
+              max: config.maxComments,
+            },
+          }
+        : {}),
     });
   } finally {
     await backend.close?.();
+    await explainer?.close();
+  }
+  for (const note of result.baseline?.notes ?? []) core.info(`vulnreview: base: ${note}`);
+  if (result.explanations?.failed) {
+    core.warning(
+      `vulnreview: ${result.explanations.failed} explanation(s) failed; those findings stand without one (first: ${result.explanations.failures[0] ?? 'unknown'})`,
+    );
   }
   await verdicts?.save();
   return notice ? { result, backend, notice } : { result, backend };
+}
+
+/**
+ * Base files through the contents API at the merge base (what GitHub's diff is against). A failed read
+ * throws, so the functions there keep `new` findings instead of passing for new code.
+ */
+async function baseReader(octokit: GitHubClient, pr: PullRequestRef): Promise<BaseFileReader> {
+  const base = await mergeBase(octokit, pr);
+  if (base.note) core.warning(`vulnreview: ${base.note}`);
+  else core.info(`Reading the base side at the merge base ${base.sha.slice(0, 12)} through the GitHub API`);
+  return apiReader(octokit, pr, new Map(), (m) => core.warning(m), { ref: base.sha, throwOnError: true });
+}
+
+/**
+ * The explain model, when `explain-endpoint` is set. Its key: `explain-api-key`, else the environment's
+ * VULNREVIEW_EXPLAIN_API_KEY, else the model's key (conventions.md); masked in logs. If it cannot be set
+ * up, the run goes on without explanations and says so: findings never depend on it.
+ */
+async function explainerFor(config: RunConfig, apiKey: string | undefined): Promise<Explainer | undefined> {
+  if (!config.explain) return undefined;
+  const key = config.explain.apiKey ?? (process.env.VULNREVIEW_EXPLAIN_API_KEY || undefined) ?? apiKey;
+  if (key) core.setSecret(key);
+  try {
+    return await createExplainer({
+      baseUrl: config.explain.endpoint,
+      model: config.explain.model,
+      apiKey: key,
+      timeoutMs: config.timeoutSeconds === undefined ? undefined : config.timeoutSeconds * 1000,
+    });
+  } catch (error) {
+    core.warning(`vulnreview: no explanations: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
 }
 
 /** For tests: settings of the GitHub client that production leaves at their defaults. */
@@ -239,6 +302,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     unanalysed: unanalysedCount(result),
     failOnConfidence: config.failOnConfidence,
     onError: config.onError,
+    report: config.report,
   });
 
   if (process.env.GITHUB_STEP_SUMMARY) {
@@ -250,6 +314,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
       durationMs: performance.now() - started,
       blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
       failOnConfidence: config.failOnConfidence,
+      report: config.report,
     });
     if (review?.readOnly)
       markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
@@ -262,6 +327,8 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
     analysed: result.stats.analysed,
     skipped: result.stats.skipped + result.stats.unclassified,
     sarif: config.sarifFile,
+    newFindings: reportedFindings(result.findings, 'new').length,
+    fixed: result.baseline?.fixed.length ?? 0,
   });
   gate.warnings.forEach((w) => {
     core.warning(w);

@@ -1,5 +1,7 @@
 // Action inputs and CLI flags → one validated set of options. Both front ends share the validators, so a
 // bad value gets the same message naming the input whichever way it came in.
+import { DEFAULT_MARGIN } from './baseline/types.ts';
+import type { ReportMode } from './report/baseline.ts';
 import type { OnError } from './report/gate.ts';
 
 export type BackendChoice = 'auto' | 'endpoint' | 'rules';
@@ -23,6 +25,20 @@ export interface RunConfig {
   maxFileBytes: number;
   category: string;
   cache: boolean;
+  /** `new` (default): comments and the gate consider only what the change made worse. */
+  report: ReportMode;
+  /** P(vulnerable) rise that makes a finding flagged on both sides `new` (see src/baseline/states.ts). */
+  baselineMargin: number;
+  /** The optional explanation stage; off unless an explain endpoint is set. */
+  explain?: ExplainConfig;
+}
+
+export interface ExplainConfig {
+  endpoint: string;
+  model?: string;
+  apiKey?: string;
+  /** Findings below this confidence are not explained. */
+  minConfidence: number;
 }
 
 /** A bad input or flag: exit code 2, with the input's name and what is allowed. */
@@ -83,6 +99,24 @@ export function parseBoolean(value: string, input: string, fallback: boolean): b
   throw new InputError(input, value, 'true or false');
 }
 
+export function parseReportMode(value: string, input = 'report'): ReportMode {
+  const v = value.trim() || 'new';
+  if (v === 'new' || v === 'all') return v;
+  throw new InputError(input, value, 'new or all');
+}
+
+/** A P(vulnerable) rise in [0, 1]; empty means the default. */
+export function parseMargin(value: string, input = 'baseline-margin'): number {
+  const v = value.trim();
+  if (v === '') return DEFAULT_MARGIN;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InputError(input, value, 'a number from 0 to 1');
+  return n;
+}
+
+/** Default of `explain-min-confidence`: findings the model called vulnerable. */
+export const DEFAULT_EXPLAIN_MIN_CONFIDENCE = 0.5;
+
 /** Reads the action's inputs (names as in action.yml) through `get`, which returns '' for unset ones. */
 export function configFromInputs(get: (name: string) => string): RunConfig {
   const optional = (name: string) => get(name).trim() || undefined;
@@ -106,5 +140,26 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
     category: optional('category') ?? 'vulnreview/',
     cache: parseBoolean(get('cache'), 'cache', true),
+    report: parseReportMode(get('report')),
+    baselineMargin: parseMargin(get('baseline-margin')),
+    ...explainFromInputs(get),
+  };
+}
+
+function explainFromInputs(get: (name: string) => string): { explain?: ExplainConfig } {
+  const endpoint = get('explain-endpoint').trim();
+  const min = get('explain-min-confidence').trim();
+  const minConfidence =
+    min === '' ? DEFAULT_EXPLAIN_MIN_CONFIDENCE : (parseConfidence(min, 'explain-min-confidence') ?? 0);
+  if (!endpoint) return {};
+  const model = get('explain-model').trim();
+  const apiKey = get('explain-api-key').trim();
+  return {
+    explain: {
+      endpoint,
+      minConfidence,
+      ...(model ? { model } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    },
   };
 }

@@ -1,8 +1,13 @@
 // diff + files → changed functions → verdicts → findings. Pure orchestration: the caller supplies the
 // change, a way to read files and a backend, and gets plain data back for the reporters.
+import { compareWithBase, remainingBudget } from './baseline/compare.ts';
+import type { BaselineOptions } from './baseline/types.ts';
 import { type ExtractOptions, findChangedFunctions } from './extract/index.ts';
 import { type AnalyseOptions, analyseAll } from './model/analyse.ts';
 import type { Backend } from './model/backend.ts';
+import type { Explainer } from './model/explain.ts';
+import { explainFindings } from './model/explain-findings.ts';
+import { isPreExisting, type ReportMode } from './report/baseline.ts';
 import { findingsOf } from './report/findings.ts';
 import type { PipelineResult, PipelineStats } from './result.ts';
 import type { Analysis, FileChange, Skipped, SkipReason } from './types.ts';
@@ -16,6 +21,17 @@ export interface PipelineInput {
   analyse?: AnalyseOptions;
   /** Called once the functions are known (done 0) and as each gets its outcome, for progress bars. */
   onProgress?: (done: number, total: number) => void;
+  /** Compare with the base revision (baseline states, what the change fixed); absent: no comparison. */
+  baseline?: BaselineOptions;
+  /** The optional explanation stage (line and reason for model findings); absent: none. */
+  explain?: {
+    explainer: Explainer;
+    /** Which findings the reporters act on: only those are explained. */
+    report: ReportMode;
+    minConfidence: number;
+    /** At most this many (the comment cap). */
+    max: number;
+  };
 }
 
 function withProgress(
@@ -39,6 +55,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const started = performance.now();
   const extracted = await findChangedFunctions(input.changes, input.readFile, input.extract ?? {});
   const { functions } = extracted;
+  const analyseStarted = performance.now();
   const outcomes = await analyseAll(
     functions.map((fn) => ({ source: fn.source, lang: fn.lang, name: fn.name, file: fn.file })),
     input.backend,
@@ -59,8 +76,34 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     if ('skipped' in a) skipped.push(a.skipped);
     else if (a.verdict.vulnerable === null) unclassified.push({ fn: a.fn, verdict: a.verdict });
   }
-  const findings = findingsOf(analyses);
+  const headFindings = findingsOf(analyses);
   const verdicts = analyses.flatMap((a) => ('verdict' in a ? [a.verdict] : []));
+
+  // The delta against the base (src/baseline/): one call, after the head verdicts, on what is left of
+  // the time budget. Findings come back in the same order, each with its baseline state.
+  const delta = input.baseline
+    ? await compareWithBase({
+        changes: input.changes,
+        analyses,
+        findings: headFindings,
+        backend: input.backend,
+        ...input.baseline,
+        analyse: { ...input.analyse, budgetMs: remainingBudget(input.analyse?.budgetMs, analyseStarted) },
+        maxFileBytes: input.extract?.maxFileBytes,
+      })
+    : undefined;
+  // The explanation stage: a line and a reason for the findings that will be commented; never drops one.
+  const explained = input.explain
+    ? await explainFindings(delta?.findings ?? headFindings, input.explain.explainer, {
+        reportable: (f) => input.explain?.report === 'all' || !isPreExisting(f),
+        minConfidence: input.explain.minConfidence,
+        max: input.explain.max,
+        concurrency: input.analyse?.concurrency,
+        budgetMs: remainingBudget(input.analyse?.budgetMs, analyseStarted),
+        signal: input.analyse?.signal,
+      })
+    : undefined;
+  const findings = explained?.findings ?? delta?.findings ?? headFindings;
 
   return {
     functions,
@@ -69,6 +112,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     skipped,
     unclassified,
     files: extracted.files,
+    ...(delta ? { baseline: delta.report } : {}),
+    ...(explained ? { explanations: explained.stats } : {}),
     stats: {
       changedFiles: input.changes.length,
       sourceFiles: extracted.files.length,

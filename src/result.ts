@@ -1,5 +1,7 @@
 // What the pipeline hands to the reporters: plain data, so that report/ never depends on the orchestrator.
+import type { BaselineReport } from './baseline/types.ts';
 import type { FileReport } from './extract/index.ts';
+import type { ExplainStats } from './model/explain-findings.ts';
 import type { Analysis, ChangedFunction, Finding, Skipped, SkipReason, Verdict } from './types.ts';
 
 export interface PipelineStats {
@@ -34,6 +36,10 @@ export interface PipelineResult {
   unclassified: Array<{ fn: ChangedFunction; verdict: Verdict }>;
   files: FileReport[];
   stats: PipelineStats;
+  /** The comparison with the base revision, when one was made: what the change fixed, and its cost. */
+  baseline?: BaselineReport;
+  /** The explanation stage, when it ran: how many findings got a line and a reason, how many failed. */
+  explanations?: ExplainStats;
 }
 
 /** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */

@@ -182,4 +182,21 @@ export interface Finding {
     state: BaselineState /** P(vulnerable) of the base version, when it had a verdict. */;
     baseConfidence?: number;
   };
+  /**
+   * Where and why, from the optional explanation stage (model findings only: the rules backend names its
+   * line and reason in the verdict). When set, `line` is its line. Never changes whether a finding gates.
+   */
+  explanation?: FindingExplanation;
+}
+
+/** An instruct model's account of one finding; every text in it is untrusted model output. */
+export interface FindingExplanation {
+  /** 1-based file line inside the function: the single most likely vulnerable line. */
+  line: number;
+  /** Two sentences: what is wrong there and why it matters. */
+  reason: string;
+  /** A minimal fix: file lines [startLine, endLine] replaced by `code` (shown as a GitHub suggestion). */
+  suggestion?: { startLine: number; endLine: number; code: string };
+  /** The instruct model that wrote it. */
+  model: string;
 }

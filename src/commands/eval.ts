@@ -1,7 +1,7 @@
 // `vulnreview eval`: the seed's tables for a backend on a labelled data set. Wiring only: reading and
 // sampling live in src/eval/, judging in src/model/.
 import type { Command } from 'commander';
-import { InputError, parseBackend } from '../config.ts';
+import { InputError, parseBackend, parseConfidence, parseMargin } from '../config.ts';
 import { openDataset } from '../eval/dataset.ts';
 import { createProgress } from '../eval/progress.ts';
 import { renderTables } from '../eval/report.ts';
@@ -28,6 +28,8 @@ interface EvalFlags {
   concurrency: string;
   timeout?: string;
   cache: string | false;
+  failOnConfidence: string;
+  baselineMargin?: string;
 }
 
 function wholeNumber(value: string, flag: string, min: number): number {
@@ -61,6 +63,15 @@ export function registerEvalCommand(program: Command): void {
     .option('--seed <s>', 'seed of the sample draw', '1')
     .option('--out <dir>', 'where eval.md, eval.json and pr-curve.svg go', DEFAULT_EVAL_OUT)
     .option('--target-precision <p>', 'report the confidence threshold that reaches this precision', '0.9')
+    .option(
+      '--fail-on-confidence <x>',
+      'paired data: the gate that judges the pull requests introducing and fixing each flaw (default 0.5: every finding a comment shows)',
+      '0.5',
+    )
+    .option(
+      '--baseline-margin <p>',
+      'paired data: P(vulnerable) rise that makes a finding flagged on both sides new (default 0.2)',
+    )
     .action(async (flags: EvalFlags) => {
       process.exitCode = await runEvalCommand(flags);
     });
@@ -92,6 +103,10 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
   const sample = flags.sample === undefined ? undefined : wholeNumber(flags.sample, '--sample', 1);
   const seed = wholeNumber(flags.seed, '--seed', 0);
   const targetPrecision = share(flags.targetPrecision, '--target-precision');
+  const gate = {
+    failOnConfidence: parseConfidence(flags.failOnConfidence, '--fail-on-confidence') ?? 0.5,
+    margin: parseMargin(flags.baselineMargin ?? '', '--baseline-margin'),
+  };
   const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
   const timeoutSeconds = flags.timeout === undefined ? undefined : wholeNumber(flags.timeout, '--timeout', 1);
   const source = await openDataset(flags.dataset);
@@ -123,6 +138,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
       sample,
       seed,
       targetPrecision,
+      gate,
       backend,
       // The rules backend asks no prompt: its hash identifies the rule set instead.
       prompt: backend.name === 'rules' ? 'none (rules)' : flags.prompt,

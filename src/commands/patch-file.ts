@@ -1,7 +1,9 @@
 // A patch file against a directory of new-side files: the change that `scan --diff` and `functions` read.
 import { readFile } from 'node:fs/promises';
+import type { BaseFileReader } from '../baseline/types.ts';
 import { InputError } from '../config.ts';
 import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
+import { reversedBaseReader } from '../diff/reverse.ts';
 import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';
 import type { FileChange } from '../types.ts';
 
@@ -10,6 +12,8 @@ export interface Change {
   changes: FileChange[];
   readFile: FileReader;
   label: string;
+  /** Files as they were before the change, for the delta (baseline states); absent: no comparison. */
+  readBaseFile?: BaseFileReader;
 }
 
 export async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
@@ -30,9 +34,12 @@ export async function fromPatchFile(diffFile: string, root: string): Promise<Cha
     if (error instanceof DiffParseError) throw new Error(`${diffFile}: ${error.message}`);
     throw error;
   }
+  const readNewFile = directoryReader(root);
   return {
     changes,
-    readFile: directoryReader(root),
+    readFile: readNewFile,
     label: `${diffFile} against ${root}`,
+    // No history here: the base side is rebuilt by reversing the patch over the new-side files.
+    readBaseFile: reversedBaseReader(changes, readNewFile),
   };
 }

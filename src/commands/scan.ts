@@ -3,14 +3,18 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { gitBaseReader } from '../baseline/git-reader.ts';
 import {
   type BackendChoice,
   collectGlobs,
+  DEFAULT_EXPLAIN_MIN_CONFIDENCE,
   InputError,
   parseBackend,
   parseConfidence,
+  parseMargin,
   parseOnError,
   parsePositiveInt,
+  parseReportMode,
 } from '../config.ts';
 import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
 import { createProgress, type Progress } from '../eval/progress.ts';
@@ -27,7 +31,9 @@ import {
 import { directoryReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
+import { createExplainer, type Explainer } from '../model/explain.ts';
 import { runPipeline } from '../pipeline.ts';
+import type { ReportMode } from '../report/baseline.ts';
 import { evaluateGate, type OnError } from '../report/gate.ts';
 import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
@@ -60,7 +66,15 @@ export interface ScanOptions {
   pathsIgnore: string[];
   maxFileBytes: number;
   category: string;
+  /** `new` (default): the table and the gate consider what the change made worse. */
+  report: ReportMode;
+  baselineMargin: number;
+  /** The optional explanation stage (`--explain-endpoint`). */
+  explain?: { endpoint: string; model?: string; minConfidence: number };
 }
+
+/** Findings explained per scan at most: the action's max-comments default, the same cost bound. */
+export const SCAN_MAX_EXPLANATIONS = 30;
 
 export interface ScanIo {
   stdout: (text: string) => void;
@@ -110,7 +124,13 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
   if (baseRef === undefined && head === undefined && (await hasNoCommits(root))) {
     const changes = parseUnifiedDiff(await diffText(root, await emptyTree(root)));
     await addUntracked(root, changes);
-    return { changes, readFile: directoryReader(root), label: `working tree of ${root} (no commits yet)` };
+    return {
+      changes,
+      readFile: directoryReader(root),
+      label: `working tree of ${root} (no commits yet)`,
+      // Nothing existed before: every finding is new.
+      readBaseFile: async () => undefined,
+    };
   }
   const base = baseRef ?? 'HEAD';
   const baseSha = await resolveRevision(root, base).catch(() => {
@@ -119,7 +139,12 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
   if (head === undefined) {
     const changes = parseUnifiedDiff(await diffText(root, baseSha));
     await addUntracked(root, changes);
-    return { changes, readFile: directoryReader(root), label: `working tree of ${root} against ${base}` };
+    return {
+      changes,
+      readFile: directoryReader(root),
+      label: `working tree of ${root} against ${base}`,
+      readBaseFile: gitBaseReader(root, baseSha),
+    };
   }
   const headSha = await resolveRevision(root, head).catch(() => {
     throw new InputError('--head', head, `a revision that exists in ${root}`);
@@ -128,6 +153,7 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
     changes: parseUnifiedDiff(await diffText(root, baseSha, headSha)),
     readFile: (path) => showFile(root, headSha, path),
     label: `${head} against ${base} in ${root}`,
+    readBaseFile: gitBaseReader(root, baseSha),
   };
 }
 
@@ -151,7 +177,21 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   );
   let result: Awaited<ReturnType<typeof runPipeline>>;
   const bar = progressBar(io.progress);
+  let explainer: Explainer | undefined;
   try {
+    if (options.explain) {
+      // An explain endpoint that cannot be reached costs the explanations, never the findings.
+      explainer = await createExplainer({
+        baseUrl: options.explain.endpoint,
+        model: options.explain.model,
+        // Its own key when it has one; the model's otherwise (conventions.md).
+        apiKey: io.env.VULNREVIEW_EXPLAIN_API_KEY || io.env.VULNREVIEW_API_KEY || undefined,
+        timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+      }).catch((error: Error) => {
+        io.stderr(`vulnreview: warning: no explanations: ${error.message}\n`);
+        return undefined;
+      });
+    }
     result = await runPipeline({
       changes: change.changes,
       readFile: change.readFile,
@@ -164,10 +204,24 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
         onCacheError: (e) => io.stderr(`vulnreview: verdict cache: ${e.message}\n`),
       },
       onProgress: bar.update,
+      ...(change.readBaseFile
+        ? { baseline: { readBaseFile: change.readBaseFile, margin: options.baselineMargin } }
+        : {}),
+      ...(explainer
+        ? {
+            explain: {
+              explainer,
+              report: options.report,
+              minConfidence: options.explain!.minConfidence,
+              max: SCAN_MAX_EXPLANATIONS,
+            },
+          }
+        : {}),
     });
   } finally {
     bar.stop();
     await backend.close?.();
+    await explainer?.close();
   }
 
   await writeSarifFile(resolve(options.sarif), result, {
@@ -175,7 +229,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     model: backend.model,
     category: options.category,
   });
-  io.stdout(options.format === 'json' ? renderJson(result) : renderTable(result));
+  io.stdout(options.format === 'json' ? renderJson(result) : renderTable(result, options.report));
   io.stderr(`vulnreview: SARIF written to ${options.sarif}\n`);
 
   const gate = evaluateGate({
@@ -183,7 +237,14 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     unanalysed: unanalysedCount(result),
     failOnConfidence: options.failOnConfidence,
     onError: options.onError,
+    report: options.report,
   });
+  for (const note of result.baseline?.notes ?? []) io.stderr(`vulnreview: base: ${note}\n`);
+  const explained = result.explanations;
+  if (explained?.failed)
+    io.stderr(
+      `vulnreview: warning: ${explained.failed} explanation(s) failed; those findings stand without one (first: ${explained.failures[0] ?? 'unknown'})\n`,
+    );
   for (const w of fileWarnings(result.files)) io.stderr(`vulnreview: warning: ${w}\n`);
   for (const w of gate.warnings) io.stderr(`vulnreview: warning: ${w}\n`);
   for (const f of gate.failures) io.stderr(`vulnreview: failed: ${f}\n`);
@@ -232,6 +293,34 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     pathsIgnore: (raw.pathsIgnore as string[] | undefined) ?? [],
     maxFileBytes: parsePositiveInt(str('maxFileSize') ?? '', '--max-file-size', 1024) * 1024,
     category: str('category') ?? 'vulnreview/',
+    report: parseReportMode(str('report') ?? 'new', '--report'),
+    baselineMargin: parseMargin(str('baselineMargin') ?? '', '--baseline-margin'),
+    ...explainOptionsFrom(str),
+  };
+}
+
+function explainOptionsFrom(str: (key: string) => string | undefined): Pick<ScanOptions, 'explain'> {
+  const endpoint = str('explainEndpoint')?.trim();
+  const min = str('explainMinConfidence');
+  if (!endpoint) {
+    if (str('explainModel') || min !== undefined)
+      throw new InputError(
+        '--explain-model',
+        str('explainModel') ?? min ?? '',
+        'to be used with --explain-endpoint URL',
+      );
+    return {};
+  }
+  const model = str('explainModel')?.trim();
+  return {
+    explain: {
+      endpoint,
+      ...(model ? { model } : {}),
+      minConfidence:
+        min === undefined
+          ? DEFAULT_EXPLAIN_MIN_CONFIDENCE
+          : (parseConfidence(min, '--explain-min-confidence') ?? DEFAULT_EXPLAIN_MIN_CONFIDENCE),
+    },
   };
 }
 
@@ -260,9 +349,24 @@ export function registerScanCommand(program: Command): void {
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
     .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')
+    .option(
+      '--report <mode>',
+      'new (what the change made worse) | all: what the table and the gate consider',
+      'new',
+    )
+    .option(
+      '--baseline-margin <p>',
+      'P(vulnerable) rise that makes a finding flagged before and after count as new (0..1, default 0.2)',
+    )
+    .option(
+      '--explain-endpoint <url>',
+      'OpenAI-compatible URL of an instruct model that explains findings (line, reason)',
+    )
+    .option('--explain-model <name>', 'model name at --explain-endpoint (default: the first it lists)')
+    .option('--explain-min-confidence <x>', 'explain findings at or above this confidence (default 0.5)')
     .addHelpText(
       'after',
-      '\nThe API key comes from the VULNREVIEW_API_KEY environment variable, never a flag.',
+      "\nThe API key comes from the VULNREVIEW_API_KEY environment variable, never a flag; the explain model's from VULNREVIEW_EXPLAIN_API_KEY, else VULNREVIEW_API_KEY.",
     )
     .action(async (raw: Record<string, unknown>) => {
       const io: ScanIo = {

@@ -5,7 +5,9 @@
 // precision, recall, F1 and Table 5 — which is what the merge gate does with them too.
 // Samples that got no verdict at all (backend error, run interrupted) are left out of every figure and
 // counted separately as not analysed.
+import type { Side } from '../baseline/states.ts';
 import { SAMPLE_CLASSES, type SampleClass } from './dataset.ts';
+import { type PairDelta, type PairGate, pairDelta } from './pairs.ts';
 
 export interface ScoredSample {
   cls: SampleClass;
@@ -13,6 +15,8 @@ export interface ScoredSample {
   group: string;
   /** null when the sample got no verdict (skipped, or the run stopped before it). */
   verdict: { vulnerable: boolean | null; confidence: number } | null;
+  /** The full verdict and its findings (kept by run-eval), so pairs are judged as the pipeline judges a PR. */
+  side?: Side;
 }
 
 /** Table 4 of the seed: one row per backend and prompt. */
@@ -84,7 +88,12 @@ export interface EvalMetrics {
   prCurveMissing?: string;
   /** null when the data has no pairs. */
   pairs: PairSummary | null;
+  /** Pairwise accuracy and the gate on pull requests that introduce or fix each pair's flaw; null without pairs. */
+  pairDelta?: PairDelta | null;
 }
+
+/** The gate the pair figures assume unless told otherwise: every finding a comment shows, default margin. */
+export const DEFAULT_PAIR_GATE: PairGate = { failOnConfidence: 0.5, margin: 0.2 };
 
 const ratio = (num: number, den: number): number | null => (den === 0 ? null : num / den);
 
@@ -231,7 +240,7 @@ export function pairSummary(samples: readonly ScoredSample[]): PairSummary | nul
 
 export function computeMetrics(
   samples: readonly ScoredSample[],
-  options: { targetPrecision: number },
+  options: { targetPrecision: number; gate?: PairGate },
 ): EvalMetrics {
   const pr = prCurve(samples, options.targetPrecision);
   return {
@@ -240,5 +249,6 @@ export function computeMetrics(
     prCurve: 'curve' in pr ? pr.curve : null,
     ...('missing' in pr ? { prCurveMissing: pr.missing } : {}),
     pairs: pairSummary(samples),
+    pairDelta: pairDelta(samples, options.gate ?? DEFAULT_PAIR_GATE),
   };
 }

@@ -136,20 +136,48 @@ function thresholdBlock(metrics: EvalMetrics): string {
   return lines.join('\n');
 }
 
+/**
+ * Pairwise accuracy, and what the gate would have done to the pull request that introduces each pair's
+ * flaw and to the one that fixes it, under `report: new` and `report: all`.
+ */
+export function pairDeltaBlock(metrics: EvalMetrics): string {
+  const d = metrics.pairDelta;
+  if (!d) return '';
+  const cell = (o: { commented: number; failed: number }) =>
+    `${o.commented} (${pct(o.commented, d.pairs)}) / ${o.failed} (${pct(o.failed, d.pairs)})`;
+  return [
+    `Pairwise accuracy: **${fmt(d.pairwiseAccuracy)}** — in ${d.above} of ${d.pairs} pairs P(vulnerable) of the vulnerable version is above the fixed one's; ${d.ties} ties (the same score for both), ${d.below} below.`,
+    '',
+    `One pull request per pair in each direction, judged as the action judges it (fail-on-confidence ${d.gate.failOnConfidence}, baseline margin ${d.gate.margin}): commented / failed the check.`,
+    '',
+    table(
+      ['Pull request', 'report: new', 'report: all'],
+      [
+        ['introduces the flaw (fixed → vulnerable): a catch', cell(d.introduce.new), cell(d.introduce.all)],
+        ['fixes the flaw (vulnerable → fixed): a false alarm', cell(d.fix.new), cell(d.fix.all)],
+      ],
+    ),
+  ].join('\n');
+}
+
 function pairBlock(metrics: EvalMetrics): string {
   const p = metrics.pairs;
   if (!p) return 'No pairs in this data (a pair is a group of one vulnerable and one fixed function).';
-  return table(
-    ['Pairs', 'Told apart', 'Both flagged', 'Neither flagged', 'Reversed'],
-    [
+  const delta = pairDeltaBlock(metrics);
+  return (
+    (delta ? `${delta}\n\n` : '') +
+    table(
+      ['Pairs', 'Told apart', 'Both flagged', 'Neither flagged', 'Reversed'],
       [
-        String(p.pairs),
-        `${p.toldApart} (${pct(p.toldApart, p.pairs)})`,
-        `${p.bothFlagged} (${pct(p.bothFlagged, p.pairs)})`,
-        `${p.neitherFlagged} (${pct(p.neitherFlagged, p.pairs)})`,
-        `${p.reversed} (${pct(p.reversed, p.pairs)})`,
+        [
+          String(p.pairs),
+          `${p.toldApart} (${pct(p.toldApart, p.pairs)})`,
+          `${p.bothFlagged} (${pct(p.bothFlagged, p.pairs)})`,
+          `${p.neitherFlagged} (${pct(p.neitherFlagged, p.pairs)})`,
+          `${p.reversed} (${pct(p.reversed, p.pairs)})`,
+        ],
       ],
-    ],
+    )
   );
 }
 

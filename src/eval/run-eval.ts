@@ -5,6 +5,7 @@ import type { AnalyseOutcome } from '../model/analyse.ts';
 import type { FunctionInput } from '../types.ts';
 import { classOf, type DatasetSource, SAMPLE_CLASSES, type Sample, type SampleClass } from './dataset.ts';
 import { computeMetrics, type ScoredSample } from './metrics.ts';
+import { type PairGate, sideForSample } from './pairs.ts';
 import type { EvalReport } from './report.ts';
 import { stratifiedSample } from './sampling.ts';
 
@@ -20,6 +21,8 @@ export interface EvalOptions {
   sample?: number;
   seed: number;
   targetPrecision: number;
+  /** The gate the pair figures judge pull requests with (fail-on-confidence, baseline margin). */
+  gate?: PairGate;
   backend: { name: string; model: string; promptHash: string };
   prompt: string;
   judge: Judge;
@@ -90,6 +93,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     return {
       ...base,
       verdict: { vulnerable: outcome.verdict.vulnerable, confidence: outcome.verdict.confidence },
+      side: sideForSample(sample.source, sample.lang, outcome.verdict),
     };
   });
 
@@ -116,6 +120,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       cached,
       classMix,
     },
-    metrics: computeMetrics(scored, { targetPrecision: options.targetPrecision }),
+    metrics: computeMetrics(scored, {
+      targetPrecision: options.targetPrecision,
+      ...(options.gate ? { gate: options.gate } : {}),
+    }),
   };
 }

@@ -53,6 +53,17 @@ function toBytes(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
+/** Which revision an API reader reads, and what it does with a failure other than "not found". */
+export interface ApiReaderOptions {
+  /** Commit to read at; default the head SHA. The delta reads the base side at the merge base. */
+  ref?: string;
+  /**
+   * Throw instead of warning and reading as missing: for the base side, where "missing" would mean "new
+   * file" while the truth is "unknown".
+   */
+  throwOnError?: boolean;
+}
+
 /**
  * Reads files at the head SHA through the contents API (raw media type). Files the contents API will not
  * serve (over its size limit) are fetched as git blobs by the SHA the files list gave. Failures other than
@@ -63,14 +74,16 @@ export function apiReader(
   pr: PullRequestRef,
   blobShas: ReadonlyMap<string, string>,
   warn: (message: string) => void,
+  options: ApiReaderOptions = {},
 ): FileReader {
+  const ref = options.ref ?? pr.headSha;
   return async (path) => {
     try {
       const response = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
         owner: pr.owner,
         repo: pr.repo,
         path,
-        ref: pr.headSha,
+        ref,
         headers: { accept: 'application/vnd.github.raw+json' },
       });
       const bytes = toBytes(response.data);
@@ -82,9 +95,9 @@ export function apiReader(
       const sha = blobShas.get(path);
       if (sha && (status === 403 || status === 413 || status === undefined))
         return readBlob(octokit, pr, path, sha, warn);
-      warn(
-        `${path}: cannot read it at ${pr.headSha.slice(0, 12)} (${error instanceof Error ? error.message : String(error)})`,
-      );
+      const message = `${path}: cannot read it at ${ref.slice(0, 12)} (${error instanceof Error ? error.message : String(error)})`;
+      if (options.throwOnError) throw new Error(message);
+      warn(message);
       return undefined;
     }
   };

@@ -1,5 +1,6 @@
 // The merge gate, shared by the action and the scan command so both decide the same way.
 import type { Finding } from '../types.ts';
+import { type ReportMode, reportedFindings } from './baseline.ts';
 
 export type OnError = 'fail' | 'warn';
 
@@ -9,6 +10,8 @@ export interface GateInput {
   unanalysed: number;
   failOnConfidence?: number;
   onError: OnError;
+  /** `new`: findings that were already there before the change never fail the gate. Default `all`. */
+  report?: ReportMode;
 }
 
 export interface GateOutcome {
@@ -23,13 +26,15 @@ export interface GateOutcome {
 
 export function evaluateGate(input: GateInput): GateOutcome {
   const threshold = input.failOnConfidence;
+  const gating = reportedFindings(input.findings, input.report ?? 'all');
   const highConfidence =
-    threshold === undefined ? 0 : input.findings.filter((f) => f.verdict.confidence >= threshold).length;
+    threshold === undefined ? 0 : gating.filter((f) => f.verdict.confidence >= threshold).length;
   const failures: string[] = [];
   const warnings: string[] = [];
   let exitCode: GateOutcome['exitCode'] = 0;
   if (highConfidence > 0) {
-    failures.push(`${highConfidence} finding(s) at or above confidence ${threshold}`);
+    const which = input.report === 'new' ? 'new finding(s)' : 'finding(s)';
+    failures.push(`${highConfidence} ${which} at or above confidence ${threshold}`);
     exitCode = 1;
   }
   if (input.unanalysed > 0) {

@@ -4,6 +4,7 @@ import type { FileChange, Finding, HunkRange } from '../types.ts';
 import { weaknessFor } from './cwe.ts';
 import { formatConfidence, verdictFileLine } from './findings.ts';
 import { escapeMarkdown, sanitize } from './markdown.ts';
+import { suggestionFor } from './suggestion.ts';
 
 export { sanitize } from './markdown.ts';
 
@@ -25,6 +26,11 @@ const LINE_MARKER = new RegExp(`<!-- vulnreview:fp=([0-9a-f]{8,64})${CAT} -->\\r
 /** Many fingerprints in one hidden comment on a line of its own: findings counted but not listed. */
 const LIST_MARKER = new RegExp(`^<!-- vulnreview:fps=([0-9a-f,]+)${CAT} -->\\r?$`, 'gm');
 const FIXED_MARKER = /<!-- vulnreview:fixed=([0-9a-f]{8,64}) -->/;
+/**
+ * Pre-existing findings already listed in a review body (`report: new`), so each is listed once. A marker
+ * of its own: these were never commented, so they must not count as posted should they turn `new` later.
+ */
+const PRE_MARKER = new RegExp(`^<!-- vulnreview:pre=([0-9a-f,]+)${CAT} -->\\r?$`, 'gm');
 
 /** How every comment of ours begins. */
 const COMMENT_PREFIX = '**vulnreview**:';
@@ -127,9 +133,17 @@ export interface ReviewPlan {
   markFixed: ExistingComment[];
   /** This run's `category`: its markers carry it, so runs of other categories leave them alone. */
   category: string;
+  /**
+   * Findings already there before this change (`report: new`), not listed in an earlier review body:
+   * listed once, collapsed, never commented. Their comments from earlier runs are kept.
+   */
+  preExisting: Finding[];
 }
 
 function whyOf(f: Finding): string {
+  // An explanation's reason is model text like any other: escaped, never rendered.
+  if (f.explanation)
+    return `${escapeMarkdown(f.explanation.reason, 600)} <sub>(explained by \`${sanitize(f.explanation.model, 80)}\`)</sub>`;
   if (f.verdict.reason) return escapeMarkdown(f.verdict.reason);
   return `The ${f.verdict.backend === 'endpoint' ? 'model' : 'rules backend'} judged this function vulnerable (answer: \`${sanitize(f.verdict.rawAnswer, 80)}\`).`;
 }
@@ -141,12 +155,18 @@ function classOf(f: Finding): string {
     : w.title;
 }
 
-/** The inline or file-level comment for one finding, ending in the hidden fingerprint marker. */
-export function commentBody(f: Finding, category = DEFAULT_CATEGORY): string {
+/**
+ * The inline or file-level comment for one finding, ending in the hidden fingerprint marker. `suggestion`
+ * is the explanation's fix as a ```suggestion block, given only when the comment spans exactly its lines.
+ */
+export function commentBody(f: Finding, category = DEFAULT_CATEGORY, suggestion?: string): string {
+  // Which line, when the explanation or the backend named one (the comment sits there when it can).
+  const at = f.explanation || verdictFileLine(f) !== undefined ? ` at line ${f.line}` : '';
   return [
-    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
+    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\`${at} (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     '',
     whyOf(f),
+    ...(suggestion ? ['', suggestion] : []),
     '',
     `<sub>backend \`${f.verdict.backend}\` · model \`${sanitize(f.verdict.model, 80)}\` · this is an automated hint, not a proof</sub>`,
     markerFor(f.fingerprint, category),
@@ -171,8 +191,9 @@ function hunkOf(hunks: readonly HunkRange[], line: number): HunkRange | undefine
 export function placeFinding(f: Finding, change: FileChange | undefined): Placement {
   if (!change || change.status === 'deleted') return { kind: 'body' };
   const { start, end } = f.fn;
+  // The line the explanation or the backend named first (Finding.line follows the explanation's).
   const candidates: number[] = [];
-  const pointed = verdictFileLine(f);
+  const pointed = f.explanation ? f.line : verdictFileLine(f);
   if (pointed !== undefined) candidates.push(pointed);
   const added = change.addedLines.find((l) => l >= start && l <= end);
   if (added !== undefined) candidates.push(added);
@@ -210,6 +231,8 @@ export interface PlanInput {
   incompletePaths?: ReadonlySet<string>;
   /** The run's `category` input: only comments whose marker carries it are ours. Default `vulnreview/`. */
   category?: string;
+  /** Findings already there before this change (`report: new`): listed once in the body, not commented. */
+  preExisting?: readonly Finding[];
 }
 
 export function planReview(input: PlanInput): ReviewPlan {
@@ -231,10 +254,15 @@ export function planReview(input: PlanInput): ReviewPlan {
       ours.push({ comment: c, fingerprint: marker.fingerprint });
     }
   }
-  for (const body of input.existingReviewBodies ?? [])
+  const listedBefore = new Set<string>();
+  for (const body of input.existingReviewBodies ?? []) {
     fingerprintsIn(body, category).forEach((fp) => {
       posted.add(fp);
     });
+    preListedIn(body, category).forEach((fp) => {
+      listedBefore.add(fp);
+    });
+  }
 
   const plan: ReviewPlan = {
     inline: [],
@@ -244,6 +272,7 @@ export function planReview(input: PlanInput): ReviewPlan {
     remove: [],
     markFixed: [],
     category,
+    preExisting: [],
   };
   const current = new Set<string>();
   for (const f of input.findings) {
@@ -253,7 +282,11 @@ export function planReview(input: PlanInput): ReviewPlan {
       plan.alreadyPosted++;
       continue;
     }
-    const place = placeFinding(f, changeByPath.get(f.fn.file));
+    const change = changeByPath.get(f.fn.file);
+    const fix = suggestionFor(f, change);
+    const place: Placement = fix
+      ? { kind: 'line', line: fix.line, startLine: fix.startLine }
+      : placeFinding(f, change);
     const room = plan.inline.length + plan.fileLevel.length < input.maxComments;
     const fileRoom = plan.fileLevel.length < MAX_FILE_COMMENTS;
     if (place.kind === 'body' || !room || (place.kind === 'file' && !fileRoom)) plan.inBody.push(f);
@@ -263,10 +296,17 @@ export function planReview(input: PlanInput): ReviewPlan {
       plan.inline.push({
         finding: f,
         path: f.fn.file,
-        body: commentBody(f, category),
+        body: commentBody(f, category, fix?.block),
         line: place.line,
         ...(place.startLine !== undefined ? { startLine: place.startLine } : {}),
       });
+  }
+
+  for (const f of input.preExisting ?? []) {
+    // Still found, so an earlier comment on it stays; listed in the body only the first time.
+    if (current.has(f.fingerprint)) continue;
+    current.add(f.fingerprint);
+    if (!listedBefore.has(f.fingerprint) && !posted.has(f.fingerprint)) plan.preExisting.push(f);
   }
 
   const repliesTo = new Map<number, ExistingComment[]>();
@@ -284,9 +324,51 @@ export function planReview(input: PlanInput): ReviewPlan {
   return plan;
 }
 
-/** True when the plan posts anything new (a review is created only then, so re-runs stay quiet). */
+/**
+ * True when the plan posts anything new — a finding, or pre-existing ones not listed before (a review is
+ * created only then, so re-runs stay quiet).
+ */
 export function hasNewFindings(plan: ReviewPlan): boolean {
-  return plan.inline.length + plan.fileLevel.length + plan.inBody.length > 0;
+  return (
+    plan.inline.length + plan.fileLevel.length + plan.inBody.length + (plan.preExisting?.length ?? 0) > 0
+  );
+}
+
+/** Fingerprints of pre-existing findings a review body of `category` listed. */
+function preListedIn(body: string | null | undefined, category: string): string[] {
+  return [...(body ?? '').matchAll(PRE_MARKER)]
+    .filter((m) => categoryOf(m[2]) === category)
+    .flatMap((m) => m[1]!.split(',').filter((fp) => fp.length >= 8));
+}
+
+/** Pre-existing findings listed line by line at most; the rest are counted. */
+export const MAX_PRE_EXISTING_LINES = 50;
+
+/**
+ * The collapsed "already there before this PR" list of a review body, with the hidden marker that keeps a
+ * later run from listing the same findings again. No per-line fingerprint markers: these are not posted.
+ */
+export function preExistingSection(findings: readonly Finding[], category: string): string[] {
+  if (findings.length === 0) return [];
+  const shown = findings.slice(0, MAX_PRE_EXISTING_LINES);
+  const lines = [
+    '',
+    '<details>',
+    `<summary>${findings.length} ${findings.length === 1 ? 'finding was' : 'findings were'} already there before this PR (not commented, not gating)</summary>`,
+    '',
+    ...shown.map((f) => {
+      const base = f.baseline?.baseConfidence;
+      const was = base === undefined ? '' : `, was ${formatConfidence(base)}`;
+      const changed = f.baseline?.state === 'updated' ? '; its class or flagged line changed' : '';
+      return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${f.verdict.cwe ? `${f.verdict.cwe}, ` : ''}confidence ${formatConfidence(f.verdict.confidence)}${was}${changed})`;
+    }),
+  ];
+  if (findings.length > shown.length)
+    lines.push(`- … and ${findings.length - shown.length} more in the job summary and the SARIF file`);
+  lines.push('', '</details>');
+  // Fingerprints are 32 hex characters; even hundreds stay far below the body limit.
+  lines.push(`<!-- vulnreview:pre=${findings.map((f) => f.fingerprint).join(',')}${catPart(category)} -->`);
+  return lines;
 }
 
 /** One finding as a line of the review body, with its marker so a re-run does not list it again. */
@@ -307,7 +389,9 @@ export function reviewBody(
 ): string {
   const total = plan.inline.length + plan.fileLevel.length + plan.inBody.length;
   const lines = [
-    `### vulnreview: ${total} new potential ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in changed functions`,
+    total === 0 && (plan.preExisting?.length ?? 0) > 0
+      ? '### vulnreview: no new potential vulnerabilities in changed functions'
+      : `### vulnreview: ${total} new potential ${total === 1 ? 'vulnerability' : 'vulnerabilities'} in changed functions`,
   ];
   if (plan.inBody.length > 0) {
     lines.push(
@@ -334,6 +418,7 @@ export function reviewBody(
       if (fps.length > 0) lines.push(`<!-- vulnreview:fps=${fps.join(',')}${catPart(plan.category)} -->`);
     }
   }
+  lines.push(...preExistingSection(plan.preExisting ?? [], plan.category));
   if (extra.unanalysed) {
     lines.push('', `${extra.unanalysed} changed functions or files were not analysed; see the job summary.`);
   }

@@ -68,7 +68,8 @@ function truncate(text: string, max: number): string {
 export function findingMessage(f: Finding): string {
   const w = weaknessFor(f.verdict.cwe);
   const where = f.verdict.cwe ? `${w.title} (${f.verdict.cwe})` : w.title;
-  const reason = f.verdict.reason ? ` ${f.verdict.reason}` : '';
+  const why = f.explanation?.reason ?? f.verdict.reason;
+  const reason = why ? ` ${why}` : '';
   return truncate(
     `${where} in function \`${f.fn.name}\`, confidence ${formatConfidence(f.verdict.confidence)} (${f.verdict.backend}, ${f.verdict.model}).${reason}`,
     MAX_MESSAGE_CHARS,
@@ -76,7 +77,7 @@ export function findingMessage(f: Finding): string {
 }
 
 function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
-  const pointed = verdictFileLine(f);
+  const pointed = f.explanation?.line ?? verdictFileLine(f);
   return {
     ruleId: f.ruleId,
     ruleIndex,
@@ -93,13 +94,32 @@ function resultOf(f: Finding, ruleIndex: number): Record<string, unknown> {
     ],
     ...(pointed ? { relatedLocations: relatedLine(f, pointed) } : {}),
     partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
+    ...baselineOf(f),
     properties: {
       confidence: f.verdict.confidence,
       backend: f.verdict.backend,
       model: f.verdict.model,
       function: f.fn.name,
       ...(f.verdict.cwe ? { cwe: f.verdict.cwe } : {}),
+      ...baselineProperties(f),
     },
+  };
+}
+
+/**
+ * The delta against the base (issue 10): `baselineState` (`new`, `unchanged`, `updated`) when the base
+ * side was compared. Fixed findings are not results: code scanning would open an alert on code that
+ * no longer has it; they are in the job summary.
+ */
+function baselineOf(f: Finding): { baselineState?: string } {
+  return f.baseline ? { baselineState: f.baseline.state } : {};
+}
+
+/** The base side's P(vulnerable), and the explanation's model, beside the finding's own confidence. */
+function baselineProperties(f: Finding): Record<string, unknown> {
+  return {
+    ...(f.baseline?.baseConfidence !== undefined ? { baseConfidence: f.baseline.baseConfidence } : {}),
+    ...(f.explanation ? { explanationModel: f.explanation.model, line: f.explanation.line } : {}),
   };
 }
 
@@ -111,7 +131,12 @@ function relatedLine(f: Finding, line: number): unknown[] {
         artifactLocation: { uri: pathToUri(f.fn.file), uriBaseId: '%SRCROOT%' },
         region: { startLine: line },
       },
-      message: { text: f.verdict.reason ? truncate(f.verdict.reason, MAX_MESSAGE_CHARS) : 'flagged line' },
+      message: {
+        text:
+          (f.explanation?.reason ?? f.verdict.reason)
+            ? truncate(f.explanation?.reason ?? f.verdict.reason ?? '', MAX_MESSAGE_CHARS)
+            : 'flagged line',
+      },
     },
   ];
 }

@@ -2,6 +2,7 @@
 import { fileWarnings } from '../extract/warnings.ts';
 import { type PipelineResult, unanalysedCount } from '../result.ts';
 import type { Finding, SkipReason } from '../types.ts';
+import { preExistingFindings, type ReportMode, reportedFindings } from './baseline.ts';
 import { formatConfidence, pathToUri } from './findings.ts';
 import { escapeMarkdown, sanitize } from './markdown.ts';
 
@@ -19,6 +20,8 @@ export interface SummaryContext {
   blobBaseUrl?: string;
   /** Threshold of the gate, shown with the high-confidence count. */
   failOnConfidence?: number;
+  /** `new`: the findings table lists what the change made worse; the rest are listed apart. Default `all`. */
+  report?: ReportMode;
 }
 
 const SKIP_LABEL: Record<SkipReason, string> = {
@@ -70,9 +73,11 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
       '',
     );
   }
+  const mode = ctx.report ?? 'all';
+  const gating = reportedFindings(findings, mode);
   const gate =
     ctx.failOnConfidence !== undefined
-      ? `, ${findings.filter((f) => f.verdict.confidence >= ctx.failOnConfidence!).length} at or above the gate (${ctx.failOnConfidence})`
+      ? `, ${gating.filter((f) => f.verdict.confidence >= ctx.failOnConfidence!).length}${mode === 'new' && result.baseline ? ' new' : ''} at or above the gate (${ctx.failOnConfidence})`
       : '';
   lines.push(
     '| | |',
@@ -83,13 +88,21 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
     `| Findings | ${stats.findings}: ${confidenceBands(findings)}${gate} |`,
     `| Unclassified answers | ${stats.unclassified} |`,
     `| Not analysed | ${stats.skipped} |`,
+    ...baselineRows(result),
+    ...explanationRows(result),
     `| Backend / model | \`${codeCell(ctx.backend)}\` / \`${codeCell(ctx.model)}\` |`,
     `| Time | ${(ctx.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
-  if (findings.length > 0) {
-    lines.push('### Findings', '', '| Confidence | Class | Function | Where |', '| --- | --- | --- | --- |');
-    for (const f of findings.slice(0, MAX_SUMMARY_ROWS)) {
+  const listed = mode === 'new' ? gating : findings;
+  if (listed.length > 0) {
+    lines.push(
+      mode === 'new' && result.baseline ? '### New findings' : '### Findings',
+      '',
+      '| Confidence | Class | Function | Where |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const f of listed.slice(0, MAX_SUMMARY_ROWS)) {
       const where = `${f.fn.file}:${f.fn.start}-${f.fn.end}`;
       const link = ctx.blobBaseUrl
         ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
@@ -98,10 +111,11 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
         `| ${formatConfidence(f.verdict.confidence)} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` | ${link} |`,
       );
     }
-    if (findings.length > MAX_SUMMARY_ROWS)
-      lines.push('', `… and ${findings.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
+    if (listed.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${listed.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
     lines.push('');
   }
+  lines.push(...deltaSections(result, ctx, mode));
   const notAnalysed = [
     ...result.skipped.map((s) => ({
       file: s.file,
@@ -142,4 +156,89 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The summary's row on the comparison with the base: what it cost and what it found. */
+function baselineRows(result: PipelineResult): string[] {
+  const b = result.baseline;
+  if (!b) return [];
+  const s = b.stats;
+  const cost = `${s.baseRequests} extra model ${s.baseRequests === 1 ? 'request' : 'requests'}, ${s.baseCached} from cache`;
+  const unknown = s.baseUnknown > 0 ? `; ${s.baseUnknown} not compared (findings there count as new)` : '';
+  return [
+    `| Compared with the base | ${s.matched} changed ${s.matched === 1 ? 'function' : 'functions'} had a base version (${s.added} new), ${s.baseAnalysed} compared; ${cost}${unknown} |`,
+    `| Against the base | ${s.states.new} new, ${s.states.unchanged + s.states.updated} already there, ${s.fixed} fixed (margin ${b.margin}) |`,
+  ];
+}
+
+/** The explanation stage's row: how many findings got a line and a reason, and how many failed. */
+function explanationRows(result: PipelineResult): string[] {
+  const e = result.explanations;
+  if (!e) return [];
+  const parts = [`${e.explained} explained by \`${codeCell(e.model)}\``];
+  if (e.failed > 0) parts.push(`**${e.failed} failed** (those findings stand without an explanation)`);
+  if (e.notReached > 0) parts.push(`${e.notReached} not reached (time budget)`);
+  if (e.fromBackend > 0) parts.push(`${e.fromBackend} with the backend's own line and reason`);
+  return [`| Explanations | ${parts.join(', ')} |`];
+}
+
+/** A finding's place, linked to its lines when the summary knows the blob URL. */
+function whereCell(f: Finding, ctx: SummaryContext): string {
+  const where = `${f.fn.file}:${f.fn.start}-${f.fn.end}`;
+  return ctx.blobBaseUrl
+    ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
+    : cell(where);
+}
+
+/** "Already there before this PR" (collapsed, under `report: new`) and "Fixed by this PR". */
+function deltaSections(result: PipelineResult, ctx: SummaryContext, mode: ReportMode): string[] {
+  const b = result.baseline;
+  if (!b) return [];
+  const lines: string[] = [];
+  const before = preExistingFindings(result.findings, mode);
+  if (before.length > 0) {
+    lines.push(
+      '<details>',
+      `<summary><b>Already there before this PR</b>: ${before.length} ${before.length === 1 ? 'finding' : 'findings'} in changed functions that the base version had too (listed, not gating)</summary>`,
+      '',
+      '| Confidence | Base | Class | Function | Where |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const f of before.slice(0, MAX_SUMMARY_ROWS)) {
+      const base = f.baseline?.baseConfidence;
+      lines.push(
+        `| ${formatConfidence(f.verdict.confidence)} | ${base === undefined ? '–' : formatConfidence(base)}${f.baseline?.state === 'updated' ? ' (updated)' : ''} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` | ${whereCell(f, ctx)} |`,
+      );
+    }
+    if (before.length > MAX_SUMMARY_ROWS)
+      lines.push('', `… and ${before.length - MAX_SUMMARY_ROWS} more in the SARIF file.`);
+    lines.push('', '</details>', '');
+  }
+  if (b.fixed.length > 0) {
+    lines.push(
+      '### Fixed by this PR',
+      '',
+      'Flagged in the base version, not any more:',
+      '',
+      '| Was | Now | Class | Function | Where |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const x of b.fixed.slice(0, MAX_SUMMARY_ROWS)) {
+      const where = `${x.fn.file}:${x.fn.start}-${x.fn.end}`;
+      const link = ctx.blobBaseUrl
+        ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, x.fn.file, x.fn.start, x.fn.end)})`
+        : cell(where);
+      lines.push(
+        `| ${formatConfidence(x.base.verdict.confidence)} | ${formatConfidence(x.headConfidence)} | ${x.base.verdict.cwe ?? 'unnamed'} | \`${codeCell(x.fn.name)}\` | ${link} |`,
+      );
+    }
+    if (b.fixed.length > MAX_SUMMARY_ROWS) lines.push('', `… and ${b.fixed.length - MAX_SUMMARY_ROWS} more.`);
+    lines.push('');
+  }
+  if (b.notes.length > 0) {
+    lines.push('### Compared with the base', '');
+    for (const note of b.notes.slice(0, MAX_SUMMARY_ROWS)) lines.push(`- ${escapeMarkdown(note, 400)}`);
+    lines.push('');
+  }
+  return lines;
 }

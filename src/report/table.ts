@@ -1,5 +1,6 @@
 // The scan command's stdout: a plain table of findings, or JSON.
 import { type PipelineResult, unanalysedCount } from '../result.ts';
+import { preExistingFindings, type ReportMode, reportedFindings } from './baseline.ts';
 import { formatConfidence } from './findings.ts';
 
 function pad(text: string, width: number): string {
@@ -7,22 +8,46 @@ function pad(text: string, width: number): string {
 }
 
 /** "No findings" only when nothing went unanalysed: otherwise the headline says the result is incomplete. */
-function noFindingsHeadline(result: PipelineResult): string {
+function noFindingsHeadline(result: PipelineResult, mode: ReportMode = 'all'): string {
   const incomplete = unanalysedCount(result);
-  if (incomplete === 0) return 'No findings.';
+  const what =
+    mode === 'new' && result.baseline && result.findings.length > 0 ? 'No new findings' : 'No findings';
+  if (incomplete === 0) return `${what}.`;
   return (
-    `No findings among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
+    `${what} among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
     `${incomplete} not analysed or unclassified (below).`
   );
 }
 
-export function renderTable(result: PipelineResult): string {
-  const rows = result.findings.map((f) => [
+/** Lines after the table: what was already there (under `report: new`), what the change fixed, and why some stayed new. */
+function deltaLines(result: PipelineResult, mode: ReportMode): string[] {
+  const b = result.baseline;
+  if (!b) return [];
+  const s = b.stats;
+  const lines = [
+    `Against the base: ${s.states.new} new, ${s.states.unchanged + s.states.updated} already there, ${s.fixed} fixed; ` +
+      `${s.baseAnalysed} base versions compared (${s.baseRequests} extra requests, ${s.baseCached} from cache).`,
+  ];
+  for (const f of preExistingFindings(result.findings, mode))
+    lines.push(
+      `  already there before: ${f.fn.file}:${f.fn.start}-${f.fn.end} ${f.fn.name} (${f.verdict.cwe ?? '-'}, ${formatConfidence(f.verdict.confidence)}, base ${f.baseline?.baseConfidence === undefined ? '-' : formatConfidence(f.baseline.baseConfidence)})`,
+    );
+  for (const x of b.fixed)
+    lines.push(
+      `  fixed: ${x.fn.file}:${x.fn.start}-${x.fn.end} ${x.fn.name} (${x.base.verdict.cwe ?? '-'}, was ${formatConfidence(x.base.verdict.confidence)}, now ${formatConfidence(x.headConfidence)})`,
+    );
+  for (const note of b.notes) lines.push(`  note: ${note}`);
+  return lines;
+}
+
+export function renderTable(result: PipelineResult, mode: ReportMode = 'all'): string {
+  const shown = reportedFindings(result.findings, mode);
+  const rows = shown.map((f) => [
     formatConfidence(f.verdict.confidence),
     f.verdict.cwe ?? '-',
     `${f.fn.file}:${f.fn.start}-${f.fn.end}`,
     f.fn.name,
-    f.verdict.reason ?? '',
+    f.explanation?.reason ?? f.verdict.reason ?? '',
   ]);
   const { stats } = result;
   const footer =
@@ -36,7 +61,9 @@ export function renderTable(result: PipelineResult): string {
       ),
     ...result.unclassified.map((u) => `  unclassified: ${u.fn.file} ${u.fn.name}`),
   ];
-  if (rows.length === 0) return [noFindingsHeadline(result), footer, ...unanalysed].join('\n') + '\n';
+  const delta = deltaLines(result, mode);
+  if (rows.length === 0)
+    return [noFindingsHeadline(result, mode), footer, ...delta, ...unanalysed].join('\n') + '\n';
   const header = ['CONF', 'CWE', 'WHERE', 'FUNCTION', 'WHY'];
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (r: string[]) =>
@@ -44,7 +71,7 @@ export function renderTable(result: PipelineResult): string {
       .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line), '', footer, ...unanalysed].join('\n') + '\n';
+  return [line(header), ...rows.map(line), '', footer, ...delta, ...unanalysed].join('\n') + '\n';
 }
 
 export function renderJson(result: PipelineResult): string {
@@ -62,7 +89,28 @@ export function renderJson(result: PipelineResult): string {
         model: f.verdict.model,
         reason: f.verdict.reason ?? null,
         fingerprint: f.fingerprint,
+        line: f.line,
+        baseline: f.baseline ?? null,
+        explanation: f.explanation ?? null,
       })),
+      ...(result.baseline
+        ? {
+            fixed: result.baseline.fixed.map((x) => ({
+              file: x.fn.file,
+              name: x.fn.name,
+              start: x.fn.start,
+              end: x.fn.end,
+              cwe: x.base.verdict.cwe ?? null,
+              baseConfidence: x.base.verdict.confidence,
+              confidence: x.headConfidence,
+            })),
+            baseline: {
+              margin: result.baseline.margin,
+              ...result.baseline.stats,
+              notes: result.baseline.notes,
+            },
+          }
+        : {}),
       unclassified: result.unclassified.map((u) => ({
         file: u.fn.file,
         name: u.fn.name,

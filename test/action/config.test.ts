@@ -23,7 +23,34 @@ describe('configFromInputs', () => {
       maxFileBytes: 1024 * 1024,
       category: 'vulnreview/',
       cache: true,
+      report: 'new',
+      baselineMargin: 0.2,
     });
+  });
+
+  it('reads the delta and explanation inputs, and refuses bad ones naming the input', () => {
+    const c = from({
+      report: 'all',
+      'baseline-margin': '0.35',
+      'explain-endpoint': 'http://127.0.0.1:9000/v1',
+      'explain-model': 'qwen-coder',
+      'explain-api-key': 'sk-explain',
+      'explain-min-confidence': '0.8',
+    });
+    expect(c).toMatchObject({
+      report: 'all',
+      baselineMargin: 0.35,
+      explain: {
+        endpoint: 'http://127.0.0.1:9000/v1',
+        model: 'qwen-coder',
+        apiKey: 'sk-explain',
+        minConfidence: 0.8,
+      },
+    });
+    expect(from({ 'explain-model': 'x' }).explain).toBeUndefined();
+    expect(() => from({ report: 'some' })).toThrow('invalid report "some": expected new or all');
+    expect(() => from({ 'baseline-margin': '2' })).toThrow('invalid baseline-margin "2"');
+    expect(() => from({ 'explain-min-confidence': 'high' })).toThrow('invalid explain-min-confidence');
   });
 
   it('reads every input', () => {

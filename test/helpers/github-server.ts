@@ -68,6 +68,13 @@ export interface GitHubServerOptions {
    * `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds) `resetInSeconds` from now.
    */
   primaryRateLimit?: Map<string, { times: number; resetInSeconds: number }>;
+  /**
+   * The merge base the compare API names for `base...head` (GET /repos/{o}/{r}/compare/{basehead},
+   * `merge_base_commit.sha`); default: the base given. `null`: the compare API answers 404.
+   */
+  mergeBase?: string | null;
+  /** `ref:path` whose contents answer 403 "Resource not accessible by integration" (a read that fails). */
+  forbiddenContents?: Set<string>;
   /** Paths whose contents answer 403 "too large", to exercise the blob fallback. */
   tooLargeForContents?: Set<string>;
   /**
@@ -286,10 +293,26 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           errors: [{ code: 'too_large' }],
         });
       }
+      if (options.forbiddenContents?.has(`${url.searchParams.get('ref')}:${path}`)) {
+        return send(res, 403, { message: 'Resource not accessible by integration', status: '403' });
+      }
       const data = state.contents.get(`${url.searchParams.get('ref')}:${path}`);
       if (data === undefined) return send(res, 404, { message: 'Not Found' });
       res.writeHead(200, { 'content-type': 'application/vnd.github.raw' });
       return res.end(Buffer.from(data));
+    }
+    // Compare two commits: the fields of the answer vulnreview reads (docs.github.com/rest/commits/commits#compare-two-commits).
+    const compare = new RegExp(`^/repos/${owner}/${repo}/compare/([^/]+)\\.\\.\\.([^/]+)$`).exec(p);
+    if (method === 'GET' && compare) {
+      if (options.mergeBase === null) return send(res, 404, { message: 'Not Found' });
+      const [, base, head] = compare.map(decodeURIComponent);
+      return send(res, 200, {
+        status: 'ahead',
+        base_commit: { sha: base },
+        merge_base_commit: { sha: options.mergeBase ?? base },
+        commits: [{ sha: head }],
+        files: state.files,
+      });
     }
     const blob = new RegExp(`^/repos/${owner}/${repo}/git/blobs/([0-9a-f]+)$`).exec(p);
     if (method === 'GET' && blob) {
