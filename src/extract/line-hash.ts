@@ -23,7 +23,7 @@ const TWO_32 = 0x1_0000_0000;
 
 /** 37^BLOCK modulo 2^64, split into 32-bit halves: the weight of the character leaving the window. */
 const OUTGOING = (() => {
-  const value = 37n ** BigInt(BLOCK) & 0xffff_ffff_ffff_ffffn;
+  const value = (37n ** BigInt(BLOCK)) & 0xffff_ffff_ffff_ffffn;
   return { hi: Number(value >> 32n), lo: Number(value & 0xffff_ffffn) };
 })();
 

@@ -1,6 +1,7 @@
 // The scan command's stdout: a plain table of findings, or JSON.
-import { type PipelineResult, unanalysedCount } from '../result.ts';
+import { type PipelineResult, unanalysedCount, unanalysedParts } from '../result.ts';
 import { formatConfidence } from './findings.ts';
+import { count } from './words.ts';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -11,23 +12,27 @@ function noFindingsHeadline(result: PipelineResult): string {
   const incomplete = unanalysedCount(result);
   if (incomplete === 0) return 'No findings.';
   return (
-    `No findings among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
+    `No findings among the ${count(result.stats.analysed, 'analysed function')}, but the analysis is incomplete: ` +
     `${incomplete} not analysed or unclassified (below).`
   );
 }
 
 export function renderTable(result: PipelineResult): string {
+  // WHERE is the line the finding points at; a function with several weaknesses has a row for each.
   const rows = result.findings.map((f) => [
     formatConfidence(f.verdict.confidence),
     f.verdict.cwe ?? '-',
-    `${f.fn.file}:${f.fn.start}-${f.fn.end}`,
-    f.fn.name,
+    `${f.fn.file}:${f.line}`,
+    `${f.fn.name} (${f.fn.start}-${f.fn.end})`,
     f.verdict.reason ?? '',
   ]);
   const { stats } = result;
+  const gaps = unanalysedParts(result);
+  // analysed + unclassified + not analysed = changed functions; whole files left out are counted apart.
   const footer =
-    `${stats.findings} findings in ${stats.changedFunctions} changed functions ` +
-    `(${stats.analysed} analysed, ${stats.unclassified} unclassified, ${stats.skipped} not analysed).`;
+    `${count(stats.findings, 'finding')} in ${count(stats.changedFunctions, 'changed function')} ` +
+    `(${stats.analysed} analysed, ${stats.unclassified} unclassified, ${gaps.functions} not analysed)` +
+    `${gaps.files > 0 ? `; ${count(gaps.files, 'file')} not analysed` : ''}.`;
   const unanalysed = [
     ...result.skipped
       .filter((s) => s.reason !== 'ignored-path')
@@ -56,6 +61,7 @@ export function renderJson(result: PipelineResult): string {
         name: f.fn.name,
         start: f.fn.start,
         end: f.fn.end,
+        line: f.line,
         confidence: f.verdict.confidence,
         cwe: f.verdict.cwe ?? null,
         backend: f.verdict.backend,
