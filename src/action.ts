@@ -23,7 +23,7 @@ import { emptyPipelineResult, runPipeline, withSkipped } from './pipeline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
 import { writeSarifFile } from './report/sarif.ts';
-import { renderSummary } from './report/summary.ts';
+import { renderReviewNote, renderSummary } from './report/summary.ts';
 import { type PipelineResult, unanalysedCount } from './result.ts';
 import type { FileChange } from './types.ts';
 
@@ -100,7 +100,7 @@ async function postReview(
         : {}),
       warn: (m) => core.warning(m),
     });
-    if (outcome.readOnly) {
+    if (outcome.readOnly && !outcome.reviewPosted && outcome.fileLevel === 0) {
       core.warning(
         'vulnreview could not post review comments: the token is read-only (a pull request from a fork, or missing `pull-requests: write`). Findings are in the SARIF file and the job summary.',
       );
@@ -251,8 +251,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
       blobBaseUrl: `${serverUrl}/${pr.owner}/${pr.repo}/blob/${pr.headSha}`,
       failOnConfidence: config.failOnConfidence,
     });
-    if (review?.readOnly)
-      markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
+    if (review) markdown += `\n${renderReviewNote(review)}\n`;
     // Appended directly: core.summary remembers the first file it wrote to for the life of the process.
     await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
   }

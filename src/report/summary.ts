@@ -149,3 +149,33 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
   }
   return lines.join('\n');
 }
+
+/** What the review step did, as the GitHub adapter reports it (github/reviews.ts ReviewOutcome). */
+export interface ReviewCounts {
+  inline: number;
+  fileLevel: number;
+  inBody: number;
+  removed: number;
+  markedFixed: number;
+  /** A write was refused with 403 before anything else was written. */
+  readOnly: boolean;
+  reviewPosted: boolean;
+}
+
+/** One line for the job summary saying what the review step posted, or why it posted nothing. */
+export function renderReviewNote(r: ReviewCounts): string {
+  const posted = r.reviewPosted || r.fileLevel > 0 || r.removed > 0 || r.markedFixed > 0;
+  if (r.readOnly && !posted)
+    return '> Review comments were not posted: the token is read-only (a pull request from a fork, or no `pull-requests: write`).';
+  const parts = [
+    count(r.inline, 'inline comment'),
+    count(r.fileLevel, 'file-level comment'),
+    `${count(r.inBody, 'finding')} listed in the review body`,
+  ];
+  const tidy = [
+    ...(r.removed > 0 ? [`${count(r.removed, 'outdated comment')} removed`] : []),
+    ...(r.markedFixed > 0 ? [`${count(r.markedFixed, 'comment')} marked fixed`] : []),
+  ];
+  const what = r.reviewPosted ? `Review posted: ${parts.join(', ')}` : 'No new review (nothing new to post)';
+  return `> ${what}${tidy.length > 0 ? `; ${tidy.join(', ')}` : ''}.`;
+}
