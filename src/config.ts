@@ -1,5 +1,6 @@
 // Action inputs and CLI flags → one validated set of options. Both front ends share the validators, so a
 // bad value gets the same message naming the input whichever way it came in.
+import { DEFAULT_CATEGORY, normalizeCategory } from './report/category.ts';
 import type { OnError } from './report/gate.ts';
 
 export type BackendChoice = 'auto' | 'endpoint' | 'rules';
@@ -104,7 +105,8 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     paths: parseGlobs(get('paths')),
     pathsIgnore: parseGlobs(get('paths-ignore')),
     maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
-    category: optional('category') ?? 'vulnreview/',
+    // Always with its trailing `/` (see report/category.ts): `vulnreview-gpu` and `vulnreview-gpu/` are one.
+    category: normalizeCategory(optional('category') ?? DEFAULT_CATEGORY),
     cache: parseBoolean(get('cache'), 'cache', true),
   };
 }

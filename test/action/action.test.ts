@@ -421,6 +421,24 @@ describe('the action on a pull request', () => {
       'invalid on-error "maybe": expected fail or warn',
     );
     expect(gh.requests).toEqual([]);
+    // A prompt file that does not exist, even with the rules backend (which does not use it).
+    const gh2 = await startGitHubServer();
+    const r2 = await go(gh2, HEAD1, { inputs: { backend: 'rules', prompt: 'no/such/prompt.txt' } });
+    await gh2.close();
+    expect(r2.exitCode).toBe(1);
+    expect(r2.commands.find((c) => c.startsWith('::error'))).toContain(
+      "prompt 'no/such/prompt.txt' is neither",
+    );
+    expect(gh2.requests).toEqual([]);
+  });
+
+  it('prints a progress line while functions are analysed', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(r.log).toContain('Analysing 2 changed functions with endpoint (vdisc-lora)');
+    expect(r.log).toMatch(/^2\/2 functions \(/m);
   });
 
   it('masks the API key and sends it only to the model endpoint', async () => {
@@ -480,7 +498,10 @@ describe('the action on a pull request', () => {
 
   it('a Latin-1 file read through the API fingerprints as from disk: adding a checkout re-posts nothing', async () => {
     // "é" as the single Latin-1 byte 0xE9 (not valid UTF-8), inside the function the finding is about.
-    const latin1 = Buffer.from(VULNERABLE.replace('char buf[16];', 'char buf[16]; /* caf\u00e9 */'), 'latin1');
+    const latin1 = Buffer.from(
+      VULNERABLE.replace('char buf[16];', 'char buf[16]; /* caf\u00e9 */'),
+      'latin1',
+    );
     const gh = await startGitHubServer();
     prWith(gh, HEAD1, { 'src/cv.c': VULNERABLE });
     gh.contents.set(`${HEAD1}:src/cv.c`, latin1);

@@ -1,9 +1,9 @@
 // The GitHub adapter against a loopback GitHub API: files, contents, and carrying out review plans.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createGitHubClient, GitHubUnreachableError } from '../../src/github/client.ts';
 import { apiReader, directoryReader, workspaceHeadSha } from '../../src/github/contents.ts';
