@@ -30,7 +30,12 @@ function heldBackend(name: Backend['name'] = 'endpoint') {
     promptHash: 'p',
     analyse: () => new Promise((resolve) => pending.push(() => resolve(verdict))),
   };
-  return { backend, release: () => pending.splice(0).forEach((r) => r()) };
+  return {
+    backend,
+    release: () => {
+      for (const resolve of pending.splice(0)) resolve();
+    },
+  };
 }
 
 describe('createProgress outside a terminal', () => {
