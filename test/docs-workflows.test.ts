@@ -38,6 +38,9 @@ const workflows = [
 const events = (doc: Json): string[] =>
   typeof doc.on === 'string' ? [doc.on] : Array.isArray(doc.on) ? doc.on : Object.keys(doc.on ?? {});
 
+/** A GitHub Actions expression as a workflow spells it: `${{ x }}`. */
+const expression = (x: string) => `$\{{ ${x} }}`;
+
 const steps = (doc: Json): Json[] =>
   Object.values(doc.jobs as Record<string, Json>).flatMap((j) => j.steps ?? []);
 
@@ -63,9 +66,9 @@ describe('the workflows in the docs', () => {
         const [upload] = uploads;
         expect(upload.uses).toBe('github/codeql-action/upload-sarif@v4');
         expect(upload.with).toMatchObject({
-          sarif_file: '${{ steps.vulnreview.outputs.sarif-file }}',
-          ref: 'refs/pull/${{ github.event.pull_request.number }}/head',
-          sha: '${{ github.event.pull_request.head.sha }}',
+          sarif_file: expression('steps.vulnreview.outputs.sarif-file'),
+          ref: `refs/pull/${expression('github.event.pull_request.number')}/head`,
+          sha: expression('github.event.pull_request.head.sha'),
         });
         expect(upload.with.category).toBeUndefined();
         expect(String(upload.if)).toContain('always()');

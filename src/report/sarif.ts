@@ -195,7 +195,7 @@ function notificationsOf(input: SarifInput, droppedResults: number): Record<stri
       level: 'warning',
       descriptor: { id: 'vulnreview/skipped/more' },
       message: {
-        text: `${unanalysed.length - MAX_SARIF_NOTIFICATIONS} more unanalysed functions are not listed here.`,
+        text: `${unanalysed.length - MAX_SARIF_NOTIFICATIONS} more ${unanalysed.length - MAX_SARIF_NOTIFICATIONS === 1 ? 'unanalysed function or file is' : 'unanalysed functions or files are'} not listed here.`,
       },
     });
   }
@@ -204,7 +204,7 @@ function notificationsOf(input: SarifInput, droppedResults: number): Record<stri
       level: 'warning',
       descriptor: { id: 'vulnreview/results-truncated' },
       message: {
-        text: `${droppedResults} least confident findings were left out to stay within code scanning's ${MAX_SARIF_RESULTS} results per run.`,
+        text: `${droppedResults === 1 ? 'The least confident finding was' : `The ${droppedResults} least confident findings were`} left out to stay within code scanning's ${MAX_SARIF_RESULTS} results per run.`,
       },
     });
   }
