@@ -38,7 +38,8 @@ export function lineHashes(
   upTo = Number.POSITIVE_INFINITY,
 ): Map<number, string> {
   const out = new Map<number, string>();
-  const seen = new Map<string, number>();
+  // Occurrences so far of each hash, keyed by its halves: no string is built for lines nobody wants.
+  const seen = new Map<number, Map<number, number>>();
   const window = new Uint16Array(BLOCK);
   // The line that starts at each window slot, 0 for none.
   const startsLine = new Int32Array(BLOCK);
@@ -52,36 +53,43 @@ export function lineHashes(
   let done = false;
 
   const emit = () => {
-    const hex = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
-    const n = (seen.get(hex) ?? 0) + 1;
-    seen.set(hex, n);
+    let byLo = seen.get(hi);
+    if (!byLo) seen.set(hi, (byLo = new Map()));
+    const n = (byLo.get(lo) ?? 0) + 1;
+    byLo.set(lo, n);
     const emitted = startsLine[slot]!;
-    if (wanted(emitted)) out.set(emitted, `${hex}:${n}`);
+    if (wanted(emitted)) {
+      const hex = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+      out.set(emitted, `${hex}:${n}`);
+    }
     if (emitted >= upTo) done = true;
     startsLine[slot] = 0;
   };
 
-  /** hash = 37·hash + code − 37^BLOCK·outgoing (mod 2^64), and the window moves on. */
+  /**
+   * hash = 37·hash + code − 37^BLOCK·outgoing (mod 2^64), and the window moves on. Math.imul gives each
+   * product's low 32 bits exactly; the carries come from the exact double products (under 2^48).
+   */
   const push = (code: number) => {
     const outgoing = window[slot]!;
     window[slot] = code;
-    const lo37 = lo * 37;
-    let nextLo = (lo37 % TWO_32) + code;
-    let nextHi = Math.imul(hi, 37) + Math.floor(lo37 / TWO_32);
+    let nextLo = (Math.imul(lo, 37) >>> 0) + code;
+    let nextHi = Math.imul(hi, 37) + (((lo * 37) / TWO_32) | 0);
     if (nextLo >= TWO_32) {
       nextLo -= TWO_32;
       nextHi += 1;
     }
-    const outLo = OUTGOING.lo * outgoing;
-    nextLo -= outLo % TWO_32;
-    nextHi -= Math.imul(OUTGOING.hi, outgoing) + Math.floor(outLo / TWO_32);
-    if (nextLo < 0) {
-      nextLo += TWO_32;
-      nextHi -= 1;
+    if (outgoing !== 0) {
+      nextLo -= Math.imul(OUTGOING.lo, outgoing) >>> 0;
+      nextHi -= Math.imul(OUTGOING.hi, outgoing) + (((OUTGOING.lo * outgoing) / TWO_32) | 0);
+      if (nextLo < 0) {
+        nextLo += TWO_32;
+        nextHi -= 1;
+      }
     }
     lo = nextLo;
     hi = nextHi >>> 0;
-    slot = (slot + 1) % BLOCK;
+    slot = slot === BLOCK - 1 ? 0 : slot + 1;
   };
 
   const feed = (raw: number) => {
