@@ -85948,7 +85948,10 @@ function lineHashes(text, wanted = () => true, upTo = Number.POSITIVE_INFINITY) 
   let done = false;
   const emit = () => {
     let byLo = seen.get(hi);
-    if (!byLo) seen.set(hi, byLo = /* @__PURE__ */ new Map());
+    if (!byLo) {
+      byLo = /* @__PURE__ */ new Map();
+      seen.set(hi, byLo);
+    }
     const n = (byLo.get(lo) ?? 0) + 1;
     byLo.set(lo, n);
     const emitted = startsLine[slot];

@@ -54,7 +54,10 @@ export function lineHashes(
 
   const emit = () => {
     let byLo = seen.get(hi);
-    if (!byLo) seen.set(hi, (byLo = new Map()));
+    if (!byLo) {
+      byLo = new Map();
+      seen.set(hi, byLo);
+    }
     const n = (byLo.get(lo) ?? 0) + 1;
     byLo.set(lo, n);
     const emitted = startsLine[slot]!;
