@@ -90,6 +90,7 @@ export default async function (): Promise<void> {
           findings: result.findings,
           skipped: [],
           unclassified: [],
+          analysed: result.stats.analysed,
           backend: 'rules',
           model: backend.model,
           category: 'vulnreview/',

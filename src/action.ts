@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { actionsVerdictCache } from './actions-cache.ts';
 import type { BaseFileReader } from './baseline/types.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
+import { createProgress, type Progress } from './eval/progress.ts';
 import { languageOf } from './extract/language.ts';
 import { fileWarnings } from './extract/warnings.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
@@ -22,12 +23,15 @@ import {
 import type { Backend } from './model/backend.ts';
 import { createBackend } from './model/create.ts';
 import { createExplainer, type Explainer } from './model/explain.ts';
+import { loadPrompt } from './model/prompts.ts';
 import { emptyPipelineResult, runPipeline, withSkipped } from './pipeline.ts';
+import { waitingNote, watchBackend } from './progress.ts';
 import { preExistingFindings, reportedFindings } from './report/baseline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
 import { writeSarifFile } from './report/sarif.ts';
-import { renderSummary } from './report/summary.ts';
+import { renderReviewNote, renderSummary } from './report/summary.ts';
+import { count } from './report/words.ts';
 import { type PipelineResult, unanalysedCount } from './result.ts';
 import type { FileChange } from './types.ts';
 
@@ -110,7 +114,7 @@ async function postReview(
         : {}),
       warn: (m) => core.warning(m),
     });
-    if (outcome.readOnly) {
+    if (outcome.readOnly && !outcome.reviewPosted && outcome.fileLevel === 0) {
       core.warning(
         'vulnreview could not post review comments: the token is read-only (a pull request from a fork, or missing `pull-requests: write`). Findings are in the SARIF file and the job summary.',
       );
@@ -150,7 +154,7 @@ async function analyse(
     );
     return { result: emptyPipelineResult(changes) };
   }
-  const { backend, notice } = await createBackend({
+  const created = await createBackend({
     backend: config.backend,
     endpoint: config.endpoint,
     model: config.model,
@@ -158,6 +162,9 @@ async function analyse(
     prompt: config.prompt,
     timeoutSeconds: config.timeoutSeconds,
   });
+  const { notice } = created;
+  const watched = watchBackend(created.backend);
+  const { backend } = watched;
   if (notice) core.notice(notice);
   const verdicts = config.cache
     ? actionsVerdictCache(backend, pr.headSha, process.env.RUNNER_TEMP ?? tmpdir())
@@ -167,6 +174,9 @@ async function analyse(
   await verdicts?.restore();
   const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
   let result: PipelineResult;
+  // A line in the log every 15 s while functions are analysed, naming the endpoint when it is slow.
+  let progress: Progress | undefined;
+  let cacheWarned = false;
   try {
     result = await runPipeline({
       changes,
@@ -176,7 +186,11 @@ async function analyse(
       analyse: {
         concurrency: config.concurrency,
         ...(config.timeBudgetSeconds !== undefined ? { budgetMs: config.timeBudgetSeconds * 1000 } : {}),
-        onCacheError: (e) => core.warning(`Verdict cache: ${e.message}`),
+        // One warning for a broken cache, not one per function.
+        onCacheError: (e) => {
+          if (!cacheWarned) core.warning(`Verdict cache: ${e.message}; going on without it`);
+          cacheWarned = true;
+        },
         ...(verdicts ? { cache: verdicts.cache } : {}),
       },
       baseline: { readBaseFile, margin: config.baselineMargin },
@@ -190,8 +204,17 @@ async function analyse(
             },
           }
         : {}),
+      onProgress: (done, total) => {
+        if (done === 0 && total > 0) {
+          core.info(`Analysing ${count(total, 'changed function')} with ${backend.name} (${backend.model})`);
+          progress = createProgress(total, process.stdout, 'functions', {
+            waiting: waitingNote(watched, config.endpoint),
+          });
+        } else if (done > 0) progress?.tick();
+      },
     });
   } finally {
+    progress?.stop();
     await backend.close?.();
     await explainer?.close();
   }
@@ -248,6 +271,8 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
   let config: RunConfig;
   try {
     config = configFromInputs((name) => core.getInput(name));
+    // A prompt that does not exist fails the run even with the rules backend, which does not use it.
+    loadPrompt(config.prompt);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
     return;
@@ -316,8 +341,7 @@ export async function run(overrides: RunOverrides = {}): Promise<void> {
       failOnConfidence: config.failOnConfidence,
       report: config.report,
     });
-    if (review?.readOnly)
-      markdown += '\n> Review comments were not posted: the token is read-only (fork pull request).\n';
+    if (review) markdown += `\n${renderReviewNote(review)}\n`;
     // Appended directly: core.summary remembers the first file it wrote to for the life of the process.
     await appendFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
   }

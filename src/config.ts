@@ -2,6 +2,7 @@
 // bad value gets the same message naming the input whichever way it came in.
 import { DEFAULT_MARGIN } from './baseline/types.ts';
 import type { ReportMode } from './report/baseline.ts';
+import { DEFAULT_CATEGORY, normalizeCategory } from './report/category.ts';
 import type { OnError } from './report/gate.ts';
 
 export type BackendChoice = 'auto' | 'endpoint' | 'rules';
@@ -138,7 +139,8 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     paths: parseGlobs(get('paths')),
     pathsIgnore: parseGlobs(get('paths-ignore')),
     maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
-    category: optional('category') ?? 'vulnreview/',
+    // Always with its trailing `/` (see report/category.ts): `vulnreview-gpu` and `vulnreview-gpu/` are one.
+    category: normalizeCategory(optional('category') ?? DEFAULT_CATEGORY),
     cache: parseBoolean(get('cache'), 'cache', true),
     report: parseReportMode(get('report')),
     baselineMargin: parseMargin(get('baseline-margin')),

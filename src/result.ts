@@ -42,6 +42,21 @@ export interface PipelineResult {
   explanations?: ExplainStats;
 }
 
+/**
+ * What went unanalysed, split so the counts add up: changed functions = analysed + unclassified +
+ * functions not analysed; files left out whole (their functions unknown) are counted apart.
+ */
+export function unanalysedParts(result: Pick<PipelineResult, 'skipped' | 'stats'>): {
+  functions: number;
+  files: number;
+} {
+  let files = 0;
+  for (const s of result.skipped)
+    if (s.reason !== 'ignored-path' && s.function === undefined) files += s.count ?? 1;
+  const functions = result.stats.changedFunctions - result.stats.analysed - result.stats.unclassified;
+  return { functions: Math.max(0, functions), files };
+}
+
 /** Functions or files left without a usable verdict: what `on-error` acts on. Never a silent pass. */
 export function unanalysedCount(result: PipelineResult): number {
   return result.stats.skipped + result.stats.unclassified;

@@ -77,19 +77,20 @@ describe('scan --repo compares with the base revision', () => {
     writeFileSync(join(repo, 'src/opts.c'), WITH_NEW);
     const r = await runScan({ repo, failOnConfidence: '0.1', format: 'json' });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('1 new finding(s) at or above confidence 0.1');
+    expect(r.stderr).toContain('1 new finding at or above confidence 0.1');
     expect(states(r.sarif)).toEqual({ legacy: 'unchanged', fresh: 'new' });
     const json = JSON.parse(r.stdout);
     expect(json.baseline).toMatchObject({ matched: 1, added: 1, states: { new: 1, unchanged: 1 } });
 
     const table = await runScan({ repo });
-    expect(table.stdout).toMatch(/src\/opts\.c:11-15\s+fresh/);
-    expect(table.stdout).not.toMatch(/^0\.\d\d\s+CWE-120\s+src\/opts\.c:3-9/m);
+    // WHERE is the line the finding points at; the function's span follows its name.
+    expect(table.stdout).toMatch(/src\/opts\.c:1[1-5]\s+fresh \(11-15\)/);
+    expect(table.stdout).not.toMatch(/^0\.\d\d\s+CWE-120\s+src\/opts\.c:\d+\s+legacy/m);
     expect(table.stdout).toContain('already there before: src/opts.c:3-9 legacy');
 
     const all = await runScan({ repo, failOnConfidence: '0.1', report: 'all' });
     expect(all.code).toBe(1);
-    expect(all.stderr).toContain('2 finding(s) at or above confidence 0.1');
+    expect(all.stderr).toContain('2 findings at or above confidence 0.1');
   });
 
   it('an edit that keeps an old weakness passes the gate; a fix is listed as fixed', async () => {

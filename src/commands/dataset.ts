@@ -1,11 +1,13 @@
 // `vulnreview dataset`: fine-tuning JSONL from a labelled data set. Wiring only: see src/eval/finetune-set.ts.
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../config.ts';
 import { openDataset } from '../eval/dataset.ts';
 import { buildFineTuneSet, renderFineTuneSummary } from '../eval/finetune-set.ts';
 import { loadPrompt } from '../model/prompts.ts';
+import { checkOutputFile, replaceWith, temporaryPathFor } from '../output-file.ts';
 
 interface DatasetFlags {
   input: string;
@@ -92,19 +94,33 @@ export function registerDatasetCommand(program: Command): void {
       const seed = number(flags.seed, '--seed', (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
       const validationOut = flags.validationOut ?? validationPathFor(flags.out);
       checkDistinct(flags.input, flags.out, validationOut);
+      // Both outputs are checked before any work, and written to temporary files renamed into place
+      // once complete: a bad path fails at once (exit 2), and an existing file is never left emptied.
+      await checkOutputFile(flags.out, '--out');
+      await checkOutputFile(validationOut, '--validation-out');
       const prompt = loadPrompt(flags.prompt);
       const source = await openDataset(flags.input);
-      const summary = await buildFineTuneSet({
-        source,
-        prompt,
-        trainOut: flags.out,
-        validationOut,
-        vulnerableShare,
-        maxTokens,
-        cweAnswers: flags.cweAnswers === true,
-        seed,
-        validationShare,
-      });
+      for (const out of [flags.out, validationOut]) await mkdir(dirname(resolve(out)), { recursive: true });
+      const temporary = { train: temporaryPathFor(flags.out), validation: temporaryPathFor(validationOut) };
+      let summary: Awaited<ReturnType<typeof buildFineTuneSet>>;
+      try {
+        summary = await buildFineTuneSet({
+          source,
+          prompt,
+          trainOut: temporary.train,
+          validationOut: temporary.validation,
+          vulnerableShare,
+          maxTokens,
+          cweAnswers: flags.cweAnswers === true,
+          seed,
+          validationShare,
+        });
+        await replaceWith(temporary.train, flags.out);
+        // No validation rows (--validation-share 0, or no group to hold out): no validation file.
+        if (existsSync(temporary.validation)) await replaceWith(temporary.validation, validationOut);
+      } finally {
+        await Promise.all([rm(temporary.train, { force: true }), rm(temporary.validation, { force: true })]);
+      }
       console.log(renderFineTuneSummary(summary));
       const files =
         Object.keys(summary.validation).length > 0 ? `${flags.out} and ${validationOut}` : flags.out;

@@ -1,5 +1,6 @@
 // `vulnreview eval`: the seed's tables for a backend on a labelled data set. Wiring only: reading and
 // sampling live in src/eval/, judging in src/model/.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, parseBackend, parseConfidence, parseMargin } from '../config.ts';
 import { openDataset } from '../eval/dataset.ts';
@@ -10,6 +11,11 @@ import { writeEvalReport } from '../eval/write-report.ts';
 import { analyseAll } from '../model/analyse.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
+import { loadPrompt } from '../model/prompts.ts';
+import { checkOutputFile } from '../output-file.ts';
+import { waitingNote, watchBackend } from '../progress.ts';
+import { count as counted } from '../report/words.ts';
+import { onceCacheWarning } from './cache-warning.ts';
 import { addModelOptions } from './model-options.ts';
 
 export const DEFAULT_CACHE_DIR = '.vulnreview-cache';
@@ -91,7 +97,7 @@ function reportUnanalysed(
   if (missing === 0) return 0;
   const why = entries.map(([reason, n]) => `${n} ${reason}`).join(', ');
   console.error(
-    `vulnreview: ${missing} of ${missing + analysed} functions were not analysed (${why}); the figures leave them out` +
+    `vulnreview: ${missing} of ${counted(missing + analysed, 'function')} ${missing === 1 ? 'was' : 'were'} not analysed (${why}); the figures leave them out` +
       (firstError ? `. First error: ${firstError}` : ''),
   );
   if (analysed > 0) return 0;
@@ -109,9 +115,14 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
   };
   const concurrency = wholeNumber(flags.concurrency, '--concurrency', 1);
   const timeoutSeconds = flags.timeout === undefined ? undefined : wholeNumber(flags.timeout, '--timeout', 1);
+  // Before any work: the report folder must take the files (an unwritable --out would otherwise fail
+  // after hours of asking the model), and --prompt must name a prompt even for the rules backend.
+  for (const file of ['eval.md', 'eval.json', 'pr-curve.svg'])
+    await checkOutputFile(join(flags.out, file), '--out');
+  loadPrompt(flags.prompt);
   const source = await openDataset(flags.dataset);
 
-  const { backend, notice } = await createBackend({
+  const created = await createBackend({
     backend: parseBackend(flags.backend, '--backend'),
     endpoint: flags.endpoint,
     model: flags.model,
@@ -119,8 +130,12 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
     prompt: flags.prompt,
     timeoutSeconds,
   });
+  const { notice } = created;
+  const watched = watchBackend(created.backend);
+  const { backend } = watched;
   if (notice) console.error(notice);
   const cache = flags.cache === false ? undefined : new FileVerdictCache(flags.cache);
+  const onCacheError = onceCacheWarning((t) => process.stderr.write(t), flags.cache || '');
 
   // First Ctrl-C: stop asking, keep what is done, write it marked partial. A second one exits at once.
   const interrupt = new AbortController();
@@ -149,15 +164,17 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
             `--sample ${sample} is more than the data set holds: every one of its ${count} rows is used.`,
           );
         }
-        console.error(`Evaluating ${count} functions with ${backend.name} (${backend.model})…`);
-        progress = createProgress(count);
+        console.error(`Evaluating ${counted(count, 'function')} with ${backend.name} (${backend.model})…`);
+        progress = createProgress(count, process.stderr, 'functions', {
+          waiting: waitingNote(watched, flags.endpoint),
+        });
       },
       onResult: (_, outcome) => {
         if ('skipped' in outcome && outcome.skipped.reason === 'backend-error')
           firstError ??= outcome.skipped.detail;
         progress?.tick();
       },
-      judge: (inputs, hooks) => analyseAll(inputs, backend, { concurrency, cache, ...hooks }),
+      judge: (inputs, hooks) => analyseAll(inputs, backend, { concurrency, cache, onCacheError, ...hooks }),
     });
     progress?.stop();
     const written = await writeEvalReport(report, flags.out);

@@ -39,7 +39,7 @@ export function registerFunctionsCommand(program: Command): void {
     .description(
       'print the C/C++ functions a unified diff changes, as JSON [{file, name, start, end, lang, source}]',
     )
-    .requiredOption('--diff <file>', 'unified diff (git diff, diff -u, or a .patch)')
+    .requiredOption('--diff <file>', 'unified diff (git diff, diff -u, or a .patch); - reads stdin')
     .option('--root <dir>', 'where the new-side files are read from', '.')
     .option('--max-file-size <KB>', 'skip files larger than this many KiB (default 1024)', (v) =>
       parsePositiveInt(v, '--max-file-size', DEFAULT_MAX_FILE_BYTES / 1024),

@@ -6,6 +6,7 @@ import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
 import { reversedBaseReader } from '../diff/reverse.ts';
 import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';
 import type { FileChange } from '../types.ts';
+import { newSidesOf, patchCheckedReader } from './patch-check.ts';
 
 /** A local change: what changed, how to read the new side, and how to name it to the user. */
 export interface Change {
@@ -16,29 +17,68 @@ export interface Change {
   readBaseFile?: BaseFileReader;
 }
 
-export async function fromPatchFile(diffFile: string, root: string): Promise<Change> {
-  if (!(await isDirectory(root))) {
-    throw new InputError('--root', root, 'a directory holding the new-side files');
+/** Where `--diff -` reads the patch from: standard input, unless that is a terminal (nothing piped). */
+export interface DiffInput {
+  readStdin: () => Promise<string>;
+  stdinIsTerminal: () => boolean;
+}
+
+export const processStdin: DiffInput = {
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  // Asked only for `--diff -`: touching process.stdin opens it.
+  stdinIsTerminal: () => process.stdin.isTTY === true,
+};
+
+async function readPatch(diffFile: string, input: DiffInput): Promise<string> {
+  if (diffFile === '-') {
+    if (input.stdinIsTerminal()) {
+      throw new InputError(
+        '--diff',
+        '-',
+        'a patch piped on standard input (it is a terminal: pipe one, e.g. `git diff | vulnreview scan --diff -`)',
+      );
+    }
+    return input.readStdin();
   }
-  let text: string;
   try {
-    text = await readFile(diffFile, 'utf8');
+    return await readFile(diffFile, 'utf8');
   } catch (error) {
     throw new Error(`cannot read --diff ${diffFile}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The change a patch describes, its files read from `root`. `--diff -` reads the patch from standard
+ * input. Each file is checked against the patch as it is read (patch-check.ts): one that is not the
+ * patch's new side is counted as not analysed, never silently analysed at the wrong lines.
+ */
+export async function fromPatchFile(
+  diffFile: string,
+  root: string,
+  input: DiffInput = processStdin,
+): Promise<Change> {
+  if (!(await isDirectory(root))) {
+    throw new InputError('--root', root, 'a directory holding the new-side files');
+  }
+  const text = await readPatch(diffFile, input);
+  const name = diffFile === '-' ? 'the patch on standard input' : diffFile;
   let changes: FileChange[];
   try {
     changes = parseUnifiedDiff(text);
   } catch (error) {
     // Name the patch file: the parser only knows lines and the files inside the diff.
-    if (error instanceof DiffParseError) throw new Error(`${diffFile}: ${error.message}`);
+    if (error instanceof DiffParseError) throw new Error(`${name}: ${error.message}`);
     throw error;
   }
-  const readNewFile = directoryReader(root);
+  const readNewFile = patchCheckedReader(directoryReader(root), newSidesOf(text), root);
   return {
     changes,
     readFile: readNewFile,
-    label: `${diffFile} against ${root}`,
+    label: `${name} against ${root}`,
     // No history here: the base side is rebuilt by reversing the patch over the new-side files.
     readBaseFile: reversedBaseReader(changes, readNewFile),
   };

@@ -17,7 +17,7 @@ import {
   parseReportMode,
 } from '../config.ts';
 import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
-import { createProgress, type Progress } from '../eval/progress.ts';
+import { createProgress, type Progress, type ProgressStream } from '../eval/progress.ts';
 import { fileWarnings } from '../extract/warnings.ts';
 import {
   diffText,
@@ -32,15 +32,21 @@ import { directoryReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
 import { createExplainer, type Explainer } from '../model/explain.ts';
+import { loadPrompt } from '../model/prompts.ts';
+import { checkOutputFile } from '../output-file.ts';
 import { runPipeline } from '../pipeline.ts';
+import { waitingNote, watchBackend } from '../progress.ts';
 import type { ReportMode } from '../report/baseline.ts';
+import { DEFAULT_CATEGORY, normalizeCategory } from '../report/category.ts';
 import { evaluateGate, type OnError } from '../report/gate.ts';
 import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
+import { count } from '../report/words.ts';
 import { unanalysedCount } from '../result.ts';
 import type { FileChange } from '../types.ts';
+import { onceCacheWarning } from './cache-warning.ts';
 import { addModelOptions } from './model-options.ts';
-import { type Change, fromPatchFile } from './patch-file.ts';
+import { type Change, type DiffInput, fromPatchFile, processStdin } from './patch-file.ts';
 
 export interface ScanOptions {
   repo?: string;
@@ -80,21 +86,25 @@ export interface ScanIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  /** Draw a progress bar on stderr (only when it is a terminal). */
-  progress?: boolean;
+  /** stderr is a terminal: progress is a bar there, and a line every 15 s anywhere else (CI logs). */
+  terminal?: boolean;
+  /** Where `--diff -` reads the patch (default: the process's standard input). */
+  diffInput?: DiffInput;
+  /** Progress timing (tests shorten it): ms between lines, and after how long an answer counts as slow. */
+  progress?: { everyMs?: number; slowMs?: number };
 }
 
-/** A progress bar on stderr while functions are analysed (the eval command's), when asked for. */
-function progressBar(enabled: boolean | undefined): {
-  update: (done: number, total: number) => void;
-  stop: () => void;
-} {
+/** Progress on stderr while functions are analysed: a bar on a terminal, periodic lines elsewhere. */
+function progressOn(
+  stream: ProgressStream,
+  options: Parameters<typeof createProgress>[3],
+): { update: (done: number, total: number) => void; stop: () => void } {
   let progress: Progress | undefined;
   return {
     update: (done, total) => {
-      if (!enabled) return;
-      if (done === 0) progress = createProgress(total, process.stderr, 'functions');
-      else progress?.tick();
+      if (done === 0) {
+        if (total > 0) progress = createProgress(total, stream, 'functions', options);
+      } else progress?.tick();
     },
     stop: () => progress?.stop(),
   };
@@ -159,11 +169,16 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
 
 /** Runs a scan and returns the exit code (conventions.md): 0 done, 1 gate tripped, 3 analysis incomplete. */
 export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
+  // Everything a user can get wrong is checked before any work: an unwritable --sarif or a bad --prompt
+  // fails in a second (exit 2), not after the analysis. The rules backend does not use the prompt, but
+  // the same flags with an endpoint would fail, so they fail here too.
+  await checkOutputFile(options.sarif, '--sarif');
+  loadPrompt(options.prompt);
   const change = options.diff
-    ? await fromPatchFile(options.diff, resolve(options.root ?? '.'))
+    ? await fromPatchFile(options.diff, resolve(options.root ?? '.'), io.diffInput ?? processStdin)
     : await fromGit(resolve(options.repo ?? '.'), options.base, options.head);
 
-  const { backend, notice } = await createBackend({
+  const created = await createBackend({
     backend: options.backend,
     endpoint: options.endpoint,
     model: options.model,
@@ -171,12 +186,26 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     prompt: options.prompt,
     timeoutSeconds: options.timeoutSeconds,
   });
-  if (notice) io.stderr(`vulnreview: ${notice}\n`);
+  const watched = watchBackend(created.backend);
+  const { backend } = watched;
+  if (created.notice) io.stderr(`vulnreview: ${created.notice}\n`);
   io.stderr(
-    `vulnreview: scanning ${change.label} (${change.changes.length} changed files) with ${backend.name} (${backend.model})\n`,
+    `vulnreview: scanning ${change.label} (${count(change.changes.length, 'changed file')}) with ${backend.name} (${backend.model})\n`,
   );
   let result: Awaited<ReturnType<typeof runPipeline>>;
-  const bar = progressBar(io.progress);
+  const progress = progressOn(
+    {
+      isTTY: io.terminal === true,
+      write: (text: string | Uint8Array) => {
+        io.stderr(String(text));
+        return true;
+      },
+    },
+    {
+      waiting: waitingNote(watched, options.endpoint, io.progress?.slowMs),
+      ...(io.progress?.everyMs !== undefined ? { everyMs: io.progress.everyMs } : {}),
+    },
+  );
   let explainer: Explainer | undefined;
   try {
     if (options.explain) {
@@ -201,9 +230,9 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
         concurrency: options.concurrency,
         ...(options.timeBudgetSeconds !== undefined ? { budgetMs: options.timeBudgetSeconds * 1000 } : {}),
         ...(options.cache ? { cache: new FileVerdictCache(options.cache) } : {}),
-        onCacheError: (e) => io.stderr(`vulnreview: verdict cache: ${e.message}\n`),
+        onCacheError: onceCacheWarning(io.stderr, options.cache || ''),
       },
-      onProgress: bar.update,
+      onProgress: progress.update,
       ...(change.readBaseFile
         ? { baseline: { readBaseFile: change.readBaseFile, margin: options.baselineMargin } }
         : {}),
@@ -219,18 +248,26 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
         : {}),
     });
   } finally {
-    bar.stop();
+    progress.stop();
     await backend.close?.();
     await explainer?.close();
   }
 
-  await writeSarifFile(resolve(options.sarif), result, {
-    backend: backend.name,
-    model: backend.model,
-    category: options.category,
-  });
+  // The findings first: whatever happens to the file after, the user has seen them.
   io.stdout(options.format === 'json' ? renderJson(result) : renderTable(result, options.report));
-  io.stderr(`vulnreview: SARIF written to ${options.sarif}\n`);
+  try {
+    await writeSarifFile(resolve(options.sarif), result, {
+      backend: backend.name,
+      model: backend.model,
+      category: options.category,
+    });
+    io.stderr(`vulnreview: SARIF written to ${options.sarif}\n`);
+  } catch (error) {
+    io.stderr(
+      `vulnreview: could not write the SARIF file ${options.sarif} (${(error as Error).message}); the findings are above\n`,
+    );
+    return 2;
+  }
 
   const gate = evaluateGate({
     findings: result.findings,
@@ -292,7 +329,7 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     paths: (raw.paths as string[] | undefined) ?? [],
     pathsIgnore: (raw.pathsIgnore as string[] | undefined) ?? [],
     maxFileBytes: parsePositiveInt(str('maxFileSize') ?? '', '--max-file-size', 1024) * 1024,
-    category: str('category') ?? 'vulnreview/',
+    category: normalizeCategory(str('category') ?? DEFAULT_CATEGORY),
     report: parseReportMode(str('report') ?? 'new', '--report'),
     baselineMargin: parseMargin(str('baselineMargin') ?? '', '--baseline-margin'),
     ...explainOptionsFrom(str),
@@ -334,7 +371,7 @@ export function registerScanCommand(program: Command): void {
     .option('--repo <dir>', 'git repository to scan', '.')
     .option('--base <ref>', 'base revision (default HEAD)')
     .option('--head <ref>', 'head revision (default: the working tree, untracked files included)')
-    .option('--diff <file>', 'scan a unified diff instead of a git repository (no git needed)')
+    .option('--diff <file>', 'scan a unified diff instead of a git repository (no git needed); - reads stdin')
     .option('--root <dir>', 'with --diff: directory holding the new-side files (default .)')
     .option('--time-budget <seconds>', 'overall seconds for model requests; the rest count as not analysed')
     .option('--sarif <file>', 'SARIF output file', 'vulnreview.sarif')
@@ -348,7 +385,11 @@ export function registerScanCommand(program: Command): void {
       collectGlobs,
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
-    .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')
+    .option(
+      '--category <id>',
+      'SARIF runAutomationDetails.id (a trailing / is added when missing)',
+      'vulnreview/',
+    )
     .option(
       '--report <mode>',
       'new (what the change made worse) | all: what the table and the gate consider',
@@ -373,7 +414,7 @@ export function registerScanCommand(program: Command): void {
         stdout: (t) => process.stdout.write(t),
         stderr: (t) => process.stderr.write(t),
         env: process.env,
-        progress: process.stderr.isTTY === true,
+        terminal: process.stderr.isTTY === true,
       };
       process.exitCode = await scan(scanOptionsFrom(raw, process.env), io);
     });

@@ -7,7 +7,17 @@ export interface Progress {
   stop(): void;
 }
 
-const LINE_EVERY_MS = 15_000;
+/** Where progress goes: a terminal gets a bar, anything else lines. */
+export type ProgressStream = Pick<NodeJS.WritableStream, 'write'> & { isTTY?: boolean };
+
+export interface ProgressOptions {
+  /** Seconds between lines outside a terminal, whether or not anything finished in between. */
+  everyMs?: number;
+  /** What the run is waiting on, when that is worth saying (a slow endpoint); added to each line. */
+  waiting?: () => string | undefined;
+}
+
+export const LINE_EVERY_MS = 15_000;
 
 function rateAndEta(done: number, total: number, startedMs: number): { rate: string; eta: string } {
   const seconds = (Date.now() - startedMs) / 1000;
@@ -30,8 +40,9 @@ export function formatDuration(seconds: number): string {
 
 export function createProgress(
   total: number,
-  stream: NodeJS.WriteStream = process.stderr,
+  stream: ProgressStream = process.stderr,
   label = 'functions',
+  options: ProgressOptions = {},
 ): Progress {
   const startedMs = Date.now();
   let done = 0;
@@ -40,7 +51,7 @@ export function createProgress(
     const bar = new cliProgress.SingleBar(
       {
         format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {remaining}`,
-        stream,
+        stream: stream as NodeJS.WriteStream,
         hideCursor: true,
         etaBuffer: 50,
       },
@@ -61,22 +72,26 @@ export function createProgress(
       },
     };
   }
-  let lastLine = startedMs;
+  // A line at a steady interval, on a timer rather than on each result: a CI log shows the run is alive
+  // (and what it waits on) even while no answer comes back for minutes.
   const line = () => {
     const { rate, eta } = rateAndEta(done, total, startedMs);
-    stream.write(`${done}/${total} ${label} (${rate}/s, ETA ${eta})\n`);
+    const waiting = options.waiting?.();
+    stream.write(`${done}/${total} ${label} (${rate}/s, ETA ${eta})${waiting ? `; ${waiting}` : ''}\n`);
   };
+  const timer = setInterval(line, options.everyMs ?? LINE_EVERY_MS);
+  timer.unref();
   return {
     tick() {
       done++;
-      if (Date.now() - lastLine >= LINE_EVERY_MS || done === total) {
-        lastLine = Date.now();
-        line();
-      }
+      if (done !== total) return;
+      clearInterval(timer);
+      line();
     },
     stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(timer);
       if (done !== total) line();
     },
   };

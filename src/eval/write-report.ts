@@ -1,6 +1,7 @@
-// Writes an evaluation's three files: eval.md, eval.json and pr-curve.svg.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+// Writes an evaluation's three files: eval.md, eval.json and pr-curve.svg, each whole or not at all.
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { writeFileAtomic as writeFile } from '../output-file.ts';
 import { type EvalReport, renderJson, renderMarkdown } from './report.ts';
 import { renderPrCurveSvg } from './svg.ts';
 

@@ -5,6 +5,7 @@ import type { ChangedFunction, FileChange, Lang, Skipped } from '../types.ts';
 import { decodeSource, isBinary } from './decode.ts';
 import { extractFunctions, type FileFunctions, type FunctionDef } from './functions.ts';
 import { languageOf } from './language.ts';
+import { lineHashesOfBytes } from './line-hash.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
 import { firstChangedLine, touches } from './select.ts';
@@ -41,6 +42,11 @@ export interface FileReport {
   errorRatio: number;
   /** The file was not valid UTF-8 and was read as latin1. */
   lossyDecode: boolean;
+  /**
+   * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), kept
+   * so the SARIF file carries the value code scanning tracks alerts by without holding the file's text.
+   */
+  lineHashes?: ReadonlyMap<number, string>;
 }
 
 export interface ExtractionResult {
@@ -126,6 +132,14 @@ function unattributedLines(change: FileChange, functions: readonly FunctionDef[]
   const added = change.addedLines.filter((line) => !inside(line, 0));
   const deleted = change.deletionPoints.filter((line) => !inside(line, 1));
   return [...new Set([...added, ...deleted])].sort((a, b) => a - b);
+}
+
+/** Line hashes of the lines a finding in one of `changed` can point at: those inside the functions. */
+function changedLineHashes(bytes: Uint8Array, changed: readonly FunctionDef[]): Map<number, string> {
+  const last = Math.max(...changed.map((fn) => fn.end));
+  const inside = new Uint8Array(last + 1);
+  for (const fn of changed) inside.fill(1, fn.start, fn.end + 1);
+  return lineHashesOfBytes(bytes, (line) => inside[line] === 1, last);
 }
 
 /** `3, 7, 12` or `3, 7, 12, … 40` for many. */
@@ -229,6 +243,7 @@ export async function findChangedFunctions(
       changedFunctions: changed.length,
       errorRatio,
       lossyDecode: lossy,
+      ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, changed) } : {}),
     });
     if (errorRatio > ERROR_RATIO_WARNING) {
       const stray = unattributedLines(change, functions);

@@ -38,6 +38,39 @@ const UNPACED = {
   }),
 };
 
+/**
+ * Network errors that say GitHub's API cannot be reached at all at this address: refused, or a name that
+ * does not resolve. Repeating the request cannot help (the retry plugin would wait 1 + 4 + 9 s before
+ * giving up), so they fail at once with a message naming the address. A reset or a timeout mid-request
+ * is a passing fault and is retried like a 5xx.
+ */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The system error code under an Octokit RequestError from fetch (`fetch failed` → cause → cause). */
+function networkCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** GitHub's API could not be reached: what failed, where, and what to check. */
+export class GitHubUnreachableError extends Error {
+  constructor(
+    readonly baseUrl: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `cannot reach GitHub's API at ${baseUrl} (${code === 'ECONNREFUSED' ? 'connection refused' : code}): check GITHUB_API_URL and the runner's network`,
+      options,
+    );
+    this.name = 'GitHubUnreachableError';
+  }
+}
+
 /** The HTTP status of an Octokit RequestError, or undefined for anything else (a dropped connection). */
 export function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
@@ -69,9 +102,29 @@ export function createGitHubClient(options: ClientOptions): GitHubClient {
     },
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
   });
+  const baseUrl = options.baseUrl ?? 'https://api.github.com';
   // Server errors and dropped connections may leave a POST half done: only idempotent calls are retried.
+  // An address that refuses connections is not retried at all: the fetch below marks the request so the
+  // retry plugin (which reads `request.retries` when the error reaches it) gives up at once.
   octokit.hook.before('request', (req) => {
-    if (!isIdempotent(req.method)) req.request = { ...req.request, retries: 0 };
+    const request: Record<string, unknown> = { ...req.request };
+    if (!isIdempotent(req.method)) request.retries = 0;
+    const fetchImpl = (req.request?.fetch as typeof fetch | undefined) ?? globalThis.fetch;
+    request.fetch = async (url: string, init: RequestInit) => {
+      try {
+        return await fetchImpl(url, init);
+      } catch (error) {
+        const code = networkCode(error);
+        if (code && UNREACHABLE.has(code)) (req.request as Record<string, unknown>).retries = 0;
+        throw error;
+      }
+    };
+    req.request = request as typeof req.request;
+  });
+  octokit.hook.error('request', (error) => {
+    const code = networkCode(error);
+    if (code && UNREACHABLE.has(code)) throw new GitHubUnreachableError(baseUrl, code, { cause: error });
+    throw error;
   });
   return octokit;
 }

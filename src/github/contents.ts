@@ -46,10 +46,19 @@ export async function workspaceHeadSha(root: string): Promise<string | undefined
     .find(([, name]) => name === ref)?.[0];
 }
 
-function toBytes(data: unknown): Uint8Array | undefined {
-  if (typeof data === 'string') return new TextEncoder().encode(data);
+/**
+ * The response body as the bytes GitHub sent. The raw media type answers
+ * `Content-Type: application/vnd.github.raw; charset=utf-8` whatever the file holds, and Octokit decodes
+ * any `charset=utf-8` body as UTF-8 text, which turns each byte of a Latin-1 file that is not valid UTF-8
+ * into U+FFFD: the file's functions, fingerprints and line hashes would then differ from the same file
+ * read from disk. So the body is taken unparsed (`parseSuccessResponseBody: false`) and read here.
+ */
+async function bodyBytes(data: unknown): Promise<Uint8Array | undefined> {
+  if (data instanceof ReadableStream) return new Uint8Array(await new Response(data).arrayBuffer());
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // No body at all is an empty file.
+  if (data === null || data === undefined || data === '') return new Uint8Array(0);
   return undefined;
 }
 
@@ -65,9 +74,10 @@ export interface ApiReaderOptions {
 }
 
 /**
- * Reads files at the head SHA through the contents API (raw media type). Files the contents API will not
- * serve (over its size limit) are fetched as git blobs by the SHA the files list gave. Failures other than
- * "not found" are passed to `warn` and read as missing, so the extractor lists the file as unreadable.
+ * Reads files at the head SHA through the contents API (raw media type), byte for byte. Files the
+ * contents API will not serve (over its size limit) are fetched as git blobs by the SHA the files list
+ * gave. Failures other than "not found" are passed to `warn` and read as missing, so the extractor lists
+ * the file as unreadable.
  */
 export function apiReader(
   octokit: GitHubClient,
@@ -85,8 +95,14 @@ export function apiReader(
         path,
         ref,
         headers: { accept: 'application/vnd.github.raw+json' },
+        request: { parseSuccessResponseBody: false },
       });
-      const bytes = toBytes(response.data);
+      // A directory (or a submodule) answers with a JSON listing instead of the file.
+      if (/^application\/json\b/i.test(String(response.headers['content-type'] ?? ''))) {
+        await (response.data as unknown as ReadableStream | null)?.cancel();
+        throw new Error('the contents API did not return the raw file');
+      }
+      const bytes = await bodyBytes(response.data);
       if (bytes) return bytes;
       throw new Error('the contents API did not return the raw file');
     } catch (error) {

@@ -150,27 +150,36 @@ export async function applyReviewPlan(
     outcome.inline = working.inline.length;
     outcome.inBody = working.inBody.length;
 
+    // After the review is posted, a 403 is about one request, not the token: GitHub can refuse to delete
+    // or to reply to a comment (another account's, a locked conversation) while the rest went through.
+    // Only a 403 before anything was written means the token is read-only.
+    const wrote = () =>
+      outcome.reviewPosted || outcome.fileLevel > 0 || outcome.removed > 0 || outcome.markedFixed > 0;
     for (const c of plan.remove) {
       try {
         await octokit.rest.pulls.deleteReviewComment({ ...repo, comment_id: c.id });
         outcome.removed++;
       } catch (error) {
-        const wroteBefore = outcome.reviewPosted || outcome.fileLevel > 0 || outcome.removed > 0;
-        // A 403 before anything was written means a read-only token; after, it is this one comment
-        // (e.g. one another account wrote), which is left in place.
-        if (isForbidden(error) && !wroteBefore) throw new ReadOnlyTokenError(String(error));
+        if (isForbidden(error) && !wrote()) throw new ReadOnlyTokenError(String(error));
         if (isForbidden(error)) options.warn(`could not delete outdated comment ${c.id} on ${c.path} (403)`);
         else if (statusOf(error) !== 404) throw error; // 404: already gone, nothing to do
       }
     }
     for (const c of plan.markFixed) {
-      await octokit.rest.pulls.createReplyForReviewComment({
-        ...repo,
-        pull_number: pr.number,
-        comment_id: c.id,
-        body: fixedReplyBody(fingerprintOfComment(c), pr.headSha),
-      });
-      outcome.markedFixed++;
+      try {
+        await octokit.rest.pulls.createReplyForReviewComment({
+          ...repo,
+          pull_number: pr.number,
+          comment_id: c.id,
+          body: fixedReplyBody(fingerprintOfComment(c), pr.headSha),
+        });
+        outcome.markedFixed++;
+      } catch (error) {
+        if (isForbidden(error) && !wrote()) throw new ReadOnlyTokenError(String(error));
+        if (isForbidden(error))
+          options.warn(`could not reply to comment ${c.id} on ${c.path} that its finding is fixed (403)`);
+        else if (statusOf(error) !== 404) throw error; // 404: the comment is gone, nothing to answer
+      }
     }
   } catch (error) {
     if (!(error instanceof ReadOnlyTokenError) && !isForbidden(error)) throw error;

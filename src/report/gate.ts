@@ -1,6 +1,7 @@
 // The merge gate, shared by the action and the scan command so both decide the same way.
 import type { Finding } from '../types.ts';
 import { type ReportMode, reportedFindings } from './baseline.ts';
+import { count } from './words.ts';
 
 export type OnError = 'fail' | 'warn';
 
@@ -33,12 +34,12 @@ export function evaluateGate(input: GateInput): GateOutcome {
   const warnings: string[] = [];
   let exitCode: GateOutcome['exitCode'] = 0;
   if (highConfidence > 0) {
-    const which = input.report === 'new' ? 'new finding(s)' : 'finding(s)';
-    failures.push(`${highConfidence} ${which} at or above confidence ${threshold}`);
+    const which = input.report === 'new' ? 'new finding' : 'finding';
+    failures.push(`${count(highConfidence, which)} at or above confidence ${threshold}`);
     exitCode = 1;
   }
   if (input.unanalysed > 0) {
-    const text = `${input.unanalysed} changed function(s) or file(s) were not analysed (see the summary for why)`;
+    const text = `${count(input.unanalysed, 'changed function or file', 'changed functions or files')} ${input.unanalysed === 1 ? 'was' : 'were'} not analysed or got no yes/no answer (see the summary for why)`;
     if (input.onError === 'fail') {
       failures.push(`${text}; set on-error to warn to let this pass`);
       if (exitCode === 0) exitCode = 3;

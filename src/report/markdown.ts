@@ -15,24 +15,44 @@ export function sanitize(text: string, max = 300): string {
   return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }
 
-/** A zero-width space after `@` stops GitHub from turning `@name` into a mention (and a notification). */
-const BREAK_MENTION = '@\u200b';
+/** A zero-width space: invisible, but no autolink, mention or reference can run across it. */
+const ZWSP = '\u200b';
+
+/**
+ * What GitHub turns into a link in plain comment text, each broken by a zero-width space: URLs (`x://`
+ * and `www.`), e-mail addresses and `@mentions` (the `@`), issue and pull request references (`#12`,
+ * `owner/repo#12`, `GH-12`) and commit SHAs (7 to 40 hex digits). Model and rule text is untrusted: it
+ * must not become a link a reviewer might follow, nor notify anyone.
+ */
+function breakAutolinks(text: string): string {
+  return text
+    .replace(/:\/\//g, `:${ZWSP}//`)
+    .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`)
+    .replace(/@/g, `@${ZWSP}`)
+    .replace(/#(?=\d)/g, `#${ZWSP}`)
+    .replace(/\b(GH)-(?=\d)/gi, `$1${ZWSP}-`)
+    .replace(
+      /\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b/gi,
+      (sha) => `${sha.slice(0, 6)}${ZWSP}${sha.slice(6)}`,
+    );
+}
 
 /** Markdown punctuation that could start emphasis, links, headings, tables, strikethrough or images. */
 const MARKDOWN_PUNCTUATION = /[\\*_[\]()#|~!]/g;
 
 /**
  * `text` as literal prose: our markers and backticks stripped, whitespace folded (see `sanitize`), then
- * HTML special characters as entities, Markdown punctuation backslash-escaped and mentions broken. For text
- * inside a code span use `sanitize` alone: nothing renders there.
+ * HTML special characters as entities, Markdown punctuation backslash-escaped, and mentions, URLs and
+ * references kept from becoming links. For text inside a code span use `sanitize` alone: nothing renders
+ * or links there.
  */
 export function escapeMarkdown(text: string, max = 300): string {
-  return sanitize(text, max)
+  const escaped = sanitize(text, max)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`)
     .replace(/^([-+=])/, '\\$1') // would start a list item or a setext heading underline
-    .replace(/^(\d+)([.)])/, '$1\\$2') // would start an ordered list
-    .replace(/@/g, BREAK_MENTION);
+    .replace(/^(\d+)([.)])/, '$1\\$2'); // would start an ordered list
+  return breakAutolinks(escaped);
 }

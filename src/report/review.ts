@@ -1,18 +1,15 @@
 // What to say in the pull request and where: comment bodies, their placement on the diff, and the plan
 // for one run given the comments already there. Pure: the GitHub adapter carries the plan out.
 import type { FileChange, Finding, HunkRange } from '../types.ts';
+import { DEFAULT_CATEGORY, normalizeCategory } from './category.ts';
 import { weaknessFor } from './cwe.ts';
-import { formatConfidence, verdictFileLine } from './findings.ts';
+import { fileLineOf, formatConfidence } from './findings.ts';
 import { escapeMarkdown, sanitize } from './markdown.ts';
 import { suggestionFor } from './suggestion.ts';
+import { count } from './words.ts';
 
+export { DEFAULT_CATEGORY, normalizeCategory } from './category.ts';
 export { sanitize } from './markdown.ts';
-
-/**
- * The `category` input's default. Markers written before they carried a category belong to it, so the
- * comments of earlier versions are still recognised.
- */
-export const DEFAULT_CATEGORY = 'vulnreview/';
 
 /** ` cat=<category, percent-encoded>` (encodeURIComponent's alphabet: no space, `<`, `>` or `-->`). */
 const CAT = "(?: cat=([A-Za-z0-9_.!~*'()%-]+))?";
@@ -36,14 +33,17 @@ const PRE_MARKER = new RegExp(`^<!-- vulnreview:pre=([0-9a-f,]+)${CAT} -->\\r?$`
 const COMMENT_PREFIX = '**vulnreview**:';
 
 function catPart(category: string): string {
-  return ` cat=${encodeURIComponent(category)}`;
+  return ` cat=${encodeURIComponent(normalizeCategory(category))}`;
 }
 
-/** A marker's category: the default when it has none; undecodable text belongs to no run. */
+/**
+ * A marker's category, normalised (so `cat=vulnreview-gpu` from 0.1.0 and `cat=vulnreview-gpu%2F` are
+ * one run's): the default when it has none; undecodable text belongs to no run.
+ */
 function categoryOf(encoded: string | undefined): string | undefined {
   if (encoded === undefined) return DEFAULT_CATEGORY;
   try {
-    return decodeURIComponent(encoded);
+    return normalizeCategory(decodeURIComponent(encoded));
   } catch {
     return undefined;
   }
@@ -64,7 +64,8 @@ export function commentMarker(
 /** Fingerprints that the markers of `category` carry in a review body (or a comment body). */
 export function fingerprintsIn(body: string | null | undefined, category = DEFAULT_CATEGORY): string[] {
   const text = body ?? '';
-  const ours = (m: RegExpMatchArray) => categoryOf(m[2]) === category;
+  const wanted = normalizeCategory(category);
+  const ours = (m: RegExpMatchArray) => categoryOf(m[2]) === wanted;
   return [
     ...[...text.matchAll(LINE_MARKER)].filter(ours).map((m) => m[1]!),
     ...[...text.matchAll(LIST_MARKER)]
@@ -156,14 +157,13 @@ function classOf(f: Finding): string {
 }
 
 /**
- * The inline or file-level comment for one finding, ending in the hidden fingerprint marker. `suggestion`
+ * The inline or file-level comment for one finding, ending in the hidden fingerprint marker. It names the
+ * line the finding points at: a function with several weaknesses gets one comment for each. `suggestion`
  * is the explanation's fix as a ```suggestion block, given only when the comment spans exactly its lines.
  */
 export function commentBody(f: Finding, category = DEFAULT_CATEGORY, suggestion?: string): string {
-  // Which line, when the explanation or the backend named one (the comment sits there when it can).
-  const at = f.explanation || verdictFileLine(f) !== undefined ? ` at line ${f.line}` : '';
   return [
-    `${COMMENT_PREFIX} possible ${classOf(f)} in \`${sanitize(f.fn.name, 120)}\`${at} (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
+    `${COMMENT_PREFIX} possible ${classOf(f)} at line ${f.line} in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}), confidence **${formatConfidence(f.verdict.confidence)}**`,
     '',
     whyOf(f),
     ...(suggestion ? ['', suggestion] : []),
@@ -184,19 +184,21 @@ function hunkOf(hunks: readonly HunkRange[], line: number): HunkRange | undefine
 
 /**
  * Where GitHub will accept a comment for this finding: a RIGHT-side line inside a hunk (the line the
- * verdict points at, else the function's first added line, else its first line shown in the diff), a
+ * finding points at, else the function's first added line, else its first line shown in the diff), a
  * file-level comment when none of the function is in a hunk, or the review body when the file is not part
  * of the diff at all (GitHub answers 422 for anything else).
  */
 export function placeFinding(f: Finding, change: FileChange | undefined): Placement {
   if (!change || change.status === 'deleted') return { kind: 'body' };
   const { start, end } = f.fn;
-  // The line the explanation or the backend named first (Finding.line follows the explanation's).
+  // The line the explanation or the backend named first (Finding.line follows the explanation's); else the
+  // first added line, then the finding's line (the first changed line, a deletion point, or the function's
+  // first line when nothing better is known).
   const candidates: number[] = [];
-  const pointed = f.explanation ? f.line : verdictFileLine(f);
-  if (pointed !== undefined) candidates.push(pointed);
+  if (f.explanation || fileLineOf(f.fn, f.verdict.line) !== undefined) candidates.push(f.line);
   const added = change.addedLines.find((l) => l >= start && l <= end);
   if (added !== undefined) candidates.push(added);
+  candidates.push(f.line);
   for (const h of change.hunks) {
     const first = Math.max(h.newStart, start);
     if (h.newLines > 0 && first <= Math.min(h.newStart + h.newLines - 1, end)) candidates.push(first);
@@ -240,7 +242,7 @@ export function planReview(input: PlanInput): ReviewPlan {
   const posted = new Set<string>();
   const ours: Array<{ comment: ExistingComment; fingerprint: string }> = [];
   const self = input.self ?? { anyBot: true };
-  const category = input.category ?? DEFAULT_CATEGORY;
+  const category = normalizeCategory(input.category ?? DEFAULT_CATEGORY);
   for (const c of input.existing) {
     // Only our own account's comments count: anyone can paste a marker into a comment of theirs, which
     // must neither hide a finding (as "already posted") nor get their comment deleted. Another vulnreview
@@ -374,7 +376,7 @@ export function preExistingSection(findings: readonly Finding[], category: strin
 /** One finding as a line of the review body, with its marker so a re-run does not list it again. */
 export function bodyLine(f: Finding, category = DEFAULT_CATEGORY): string {
   const cwe = f.verdict.cwe ? `${f.verdict.cwe}, ` : '';
-  return `- \`${sanitize(f.fn.file, 200)}\` lines ${f.fn.start}–${f.fn.end}: \`${sanitize(f.fn.name, 120)}\` (${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint, category)}`;
+  return `- \`${sanitize(f.fn.file, 200)}\` line ${f.line}, in \`${sanitize(f.fn.name, 120)}\` (lines ${f.fn.start}–${f.fn.end}; ${cwe}confidence ${formatConfidence(f.verdict.confidence)}) ${markerFor(f.fingerprint, category)}`;
 }
 
 /** The review's body: a count, then every new finding that is not an inline or file-level comment. */
@@ -420,7 +422,8 @@ export function reviewBody(
   }
   lines.push(...preExistingSection(plan.preExisting ?? [], plan.category));
   if (extra.unanalysed) {
-    lines.push('', `${extra.unanalysed} changed functions or files were not analysed; see the job summary.`);
+    const what = count(extra.unanalysed, 'changed function or file', 'changed functions or files');
+    lines.push('', `${what} ${extra.unanalysed === 1 ? 'was' : 'were'} not analysed; see the job summary.`);
   }
   if (extra.summaryUrl) lines.push('', `[Job summary](${extra.summaryUrl})`);
   return lines.join('\n');

@@ -1,10 +1,11 @@
 // The job summary (markdown): what was analysed, what was found, what was left out and why.
 import { fileWarnings } from '../extract/warnings.ts';
-import { type PipelineResult, unanalysedCount } from '../result.ts';
+import { type PipelineResult, unanalysedCount, unanalysedParts } from '../result.ts';
 import type { Finding, SkipReason } from '../types.ts';
 import { preExistingFindings, type ReportMode, reportedFindings } from './baseline.ts';
 import { formatConfidence, pathToUri } from './findings.ts';
 import { escapeMarkdown, sanitize } from './markdown.ts';
+import { count } from './words.ts';
 
 /** GitHub caps a step summary at 1 MiB; a long table is cut with a note. */
 export const MAX_SUMMARY_ROWS = 200;
@@ -35,11 +36,11 @@ const SKIP_LABEL: Record<SkipReason, string> = {
   unparsed: 'file with changes in code that did not parse',
 };
 
-/** `https://github.com/o/r/blob/SHA` → link to a file's lines, each path segment escaped. */
-export function lineLink(blobBaseUrl: string, path: string, start: number, end: number): string {
+/** `https://github.com/o/r/blob/SHA` → link to a file's lines (one line when `end` is left out). */
+export function lineLink(blobBaseUrl: string, path: string, start: number, end?: number): string {
   // encodeURIComponent leaves `(` and `)`: a `)` in a path would end the Markdown link early.
   const uri = pathToUri(path).replace(/\(/g, '%28').replace(/\)/g, '%29');
-  return `${blobBaseUrl}/${uri}#L${start}-L${end}`;
+  return `${blobBaseUrl}/${uri}#L${start}${end === undefined ? '' : `-L${end}`}`;
 }
 
 /** A table cell inside a code span: only `|` still needs escaping there (GFM splits cells first). */
@@ -75,6 +76,8 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
   }
   const mode = ctx.report ?? 'all';
   const gating = reportedFindings(findings, mode);
+  const gaps = unanalysedParts(result);
+  const flagged = new Set(findings.map((f) => `${f.fn.file}\0${f.fn.start}\0${f.fn.name}`)).size;
   const gate =
     ctx.failOnConfidence !== undefined
       ? `, ${gating.filter((f) => f.verdict.confidence >= ctx.failOnConfidence!).length}${mode === 'new' && result.baseline ? ' new' : ''} at or above the gate (${ctx.failOnConfidence})`
@@ -83,11 +86,13 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
     '| | |',
     '| --- | --- |',
     `| Files changed | ${stats.changedFiles} (${stats.sourceFiles} C/C++) |`,
+    // The three parts add up to the changed functions; files left out whole are counted apart.
     `| Changed functions | ${stats.changedFunctions} |`,
     `| Analysed | ${stats.analysed}${stats.cached ? ` (${stats.cached} from cache)` : ''} |`,
-    `| Findings | ${stats.findings}: ${confidenceBands(findings)}${gate} |`,
     `| Unclassified answers | ${stats.unclassified} |`,
-    `| Not analysed | ${stats.skipped} |`,
+    `| Not analysed | ${gaps.functions} |`,
+    ...(gaps.files > 0 ? [`| Files not analysed | ${gaps.files} (their functions are not known) |`] : []),
+    `| Findings | ${stats.findings}${stats.findings > 0 ? ` in ${count(flagged, 'function')}` : ''}: ${confidenceBands(findings)}${gate} |`,
     ...baselineRows(result),
     ...explanationRows(result),
     `| Backend / model | \`${codeCell(ctx.backend)}\` / \`${codeCell(ctx.model)}\` |`,
@@ -102,13 +107,14 @@ export function renderSummary(result: PipelineResult, ctx: SummaryContext): stri
       '| Confidence | Class | Function | Where |',
       '| --- | --- | --- | --- |',
     );
+    // One row per finding, at its own line: a function with two weaknesses has two rows.
     for (const f of listed.slice(0, MAX_SUMMARY_ROWS)) {
-      const where = `${f.fn.file}:${f.fn.start}-${f.fn.end}`;
+      const where = `${f.fn.file}:${f.line}`;
       const link = ctx.blobBaseUrl
-        ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.fn.start, f.fn.end)})`
+        ? `[${cell(where)}](${lineLink(ctx.blobBaseUrl, f.fn.file, f.line)})`
         : cell(where);
       lines.push(
-        `| ${formatConfidence(f.verdict.confidence)} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` | ${link} |`,
+        `| ${formatConfidence(f.verdict.confidence)} | ${f.verdict.cwe ?? 'unnamed'} | \`${codeCell(f.fn.name)}\` (lines ${f.fn.start}–${f.fn.end}) | ${link} |`,
       );
     }
     if (listed.length > MAX_SUMMARY_ROWS)
@@ -241,4 +247,34 @@ function deltaSections(result: PipelineResult, ctx: SummaryContext, mode: Report
     lines.push('');
   }
   return lines;
+}
+
+/** What the review step did, as the GitHub adapter reports it (github/reviews.ts ReviewOutcome). */
+export interface ReviewCounts {
+  inline: number;
+  fileLevel: number;
+  inBody: number;
+  removed: number;
+  markedFixed: number;
+  /** A write was refused with 403 before anything else was written. */
+  readOnly: boolean;
+  reviewPosted: boolean;
+}
+
+/** One line for the job summary saying what the review step posted, or why it posted nothing. */
+export function renderReviewNote(r: ReviewCounts): string {
+  const posted = r.reviewPosted || r.fileLevel > 0 || r.removed > 0 || r.markedFixed > 0;
+  if (r.readOnly && !posted)
+    return '> Review comments were not posted: the token is read-only (a pull request from a fork, or no `pull-requests: write`).';
+  const parts = [
+    count(r.inline, 'inline comment'),
+    count(r.fileLevel, 'file-level comment'),
+    `${count(r.inBody, 'finding')} listed in the review body`,
+  ];
+  const tidy = [
+    ...(r.removed > 0 ? [`${count(r.removed, 'outdated comment')} removed`] : []),
+    ...(r.markedFixed > 0 ? [`${count(r.markedFixed, 'comment')} marked fixed`] : []),
+  ];
+  const what = r.reviewPosted ? `Review posted: ${parts.join(', ')}` : 'No new review (nothing new to post)';
+  return `> ${what}${tidy.length > 0 ? `; ${tidy.join(', ')}` : ''}.`;
 }

@@ -1,7 +1,8 @@
 // The scan command's stdout: a plain table of findings, or JSON.
-import { type PipelineResult, unanalysedCount } from '../result.ts';
+import { type PipelineResult, unanalysedCount, unanalysedParts } from '../result.ts';
 import { preExistingFindings, type ReportMode, reportedFindings } from './baseline.ts';
 import { formatConfidence } from './findings.ts';
+import { count } from './words.ts';
 
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + ' '.repeat(width - text.length);
@@ -14,7 +15,7 @@ function noFindingsHeadline(result: PipelineResult, mode: ReportMode = 'all'): s
     mode === 'new' && result.baseline && result.findings.length > 0 ? 'No new findings' : 'No findings';
   if (incomplete === 0) return `${what}.`;
   return (
-    `${what} among the ${result.stats.analysed} analysed functions, but the analysis is incomplete: ` +
+    `${what} among the ${count(result.stats.analysed, 'analysed function')}, but the analysis is incomplete: ` +
     `${incomplete} not analysed or unclassified (below).`
   );
 }
@@ -41,18 +42,21 @@ function deltaLines(result: PipelineResult, mode: ReportMode): string[] {
 }
 
 export function renderTable(result: PipelineResult, mode: ReportMode = 'all'): string {
-  const shown = reportedFindings(result.findings, mode);
-  const rows = shown.map((f) => [
+  // WHERE is the line the finding points at; a function with several weaknesses has a row for each.
+  const rows = reportedFindings(result.findings, mode).map((f) => [
     formatConfidence(f.verdict.confidence),
     f.verdict.cwe ?? '-',
-    `${f.fn.file}:${f.fn.start}-${f.fn.end}`,
-    f.fn.name,
+    `${f.fn.file}:${f.line}`,
+    `${f.fn.name} (${f.fn.start}-${f.fn.end})`,
     f.explanation?.reason ?? f.verdict.reason ?? '',
   ]);
   const { stats } = result;
+  const gaps = unanalysedParts(result);
+  // analysed + unclassified + not analysed = changed functions; whole files left out are counted apart.
   const footer =
-    `${stats.findings} findings in ${stats.changedFunctions} changed functions ` +
-    `(${stats.analysed} analysed, ${stats.unclassified} unclassified, ${stats.skipped} not analysed).`;
+    `${count(stats.findings, 'finding')} in ${count(stats.changedFunctions, 'changed function')} ` +
+    `(${stats.analysed} analysed, ${stats.unclassified} unclassified, ${gaps.functions} not analysed)` +
+    `${gaps.files > 0 ? `; ${count(gaps.files, 'file')} not analysed` : ''}.`;
   const unanalysed = [
     ...result.skipped
       .filter((s) => s.reason !== 'ignored-path')
@@ -83,13 +87,13 @@ export function renderJson(result: PipelineResult): string {
         name: f.fn.name,
         start: f.fn.start,
         end: f.fn.end,
+        line: f.line,
         confidence: f.verdict.confidence,
         cwe: f.verdict.cwe ?? null,
         backend: f.verdict.backend,
         model: f.verdict.model,
         reason: f.verdict.reason ?? null,
         fingerprint: f.fingerprint,
-        line: f.line,
         baseline: f.baseline ?? null,
         explanation: f.explanation ?? null,
       })),

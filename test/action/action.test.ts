@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkUpload } from '../helpers/code-scanning.ts';
 import { type GitHubServer, startGitHubServer } from '../helpers/github-server.ts';
 import { answer, codeOf, type ModelServer, startModelServer, status } from '../helpers/model-server.ts';
 import { type ActionRun, addedFile, cleanup, restoreEnv, runAction } from './harness.ts';
@@ -114,7 +115,10 @@ describe('the action on a pull request', () => {
       properties: { function: 'copy_name', backend: 'endpoint', model: 'vdisc-lora' },
     });
     expect(r.summary).toContain('| Changed functions | 2 |');
-    expect(r.summary).toContain(`https://github.example/octo/demo/blob/${HEAD1}/src/copy.c#L3-L8`);
+    expect(r.summary).toContain(`(https://github.example/octo/demo/blob/${HEAD1}/src/copy.c#L3)`);
+    expect(r.summary).toContain(
+      '> Review posted: 1 inline comment, 0 file-level comments, 0 findings listed',
+    );
     expect(r.commands.filter((c) => !c.startsWith('::add-mask::')).join('\n')).not.toContain(
       'ghs_test_token',
     );
@@ -252,7 +256,7 @@ describe('the action on a pull request', () => {
       });
       expect(failed.exitCode).toBe(1);
       expect(failed.commands.find((c) => c.startsWith('::error'))).toContain(
-        '2 changed function(s) or file(s) were not analysed',
+        '2 changed functions or files were not analysed',
       );
       expect(failed.outputs['skipped-functions']).toBe('2');
       expect(failed.summary).toContain('model failed after retries');
@@ -370,7 +374,9 @@ describe('the action on a pull request', () => {
     expect(r.summary).toContain('**Incomplete analysis:** 5 of the changed functions or files');
     // biome-ignore lint/suspicious/noExplicitAny: SARIF read back as plain JSON
     const inv = (r.sarif as any).runs[0].invocations[0];
-    expect(inv.executionSuccessful).toBe(false);
+    // Two functions were analysed: the run succeeded, its gap is a warning notification.
+    expect(inv.executionSuccessful).toBe(true);
+    expect(inv.toolExecutionNotifications[0]).toMatchObject({ level: 'warning' });
     expect(inv.toolExecutionNotifications[0].message.text).toContain('the other 5 were not analysed');
     expect(validateSarif(r.sarif)).toBe(true);
   });
@@ -415,6 +421,24 @@ describe('the action on a pull request', () => {
       'invalid on-error "maybe": expected fail or warn',
     );
     expect(gh.requests).toEqual([]);
+    // A prompt file that does not exist, even with the rules backend (which does not use it).
+    const gh2 = await startGitHubServer();
+    const r2 = await go(gh2, HEAD1, { inputs: { backend: 'rules', prompt: 'no/such/prompt.txt' } });
+    await gh2.close();
+    expect(r2.exitCode).toBe(1);
+    expect(r2.commands.find((c) => c.startsWith('::error'))).toContain(
+      "prompt 'no/such/prompt.txt' is neither",
+    );
+    expect(gh2.requests).toEqual([]);
+  });
+
+  it('prints a progress line while functions are analysed', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    expect(r.log).toContain('Analysing 2 changed functions with endpoint (vdisc-lora)');
+    expect(r.log).toMatch(/^2\/2 functions \(/m);
   });
 
   it('masks the API key and sends it only to the model endpoint', async () => {
@@ -450,5 +474,71 @@ describe('the action on a pull request', () => {
     expect(r.exitCode).toBeUndefined();
     expect(gh.requests).toEqual([]);
     expect(r.commands.some((c) => c.startsWith('::notice') && c.includes('"push"'))).toBe(true);
+  });
+
+  it('a 403 on the "fixed" reply after the review was posted: the summary says what was posted', async () => {
+    const gh = await startGitHubServer({
+      forbidden: (method, path) => method === 'POST' && path.endsWith('/replies'),
+    });
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    await go(gh, HEAD1);
+    const ours = gh.comments[0]!;
+    gh.addComment({ path: ours.path, body: 'Really?', in_reply_to_id: ours.id, user: { login: 'alice' } });
+    // The push fixes copy_name and adds a new finding elsewhere: a review is posted, then the reply refused.
+    prWith(gh, HEAD2, { 'src/copy.c': FIXED, 'src/other.c': VULNERABLE.replace('copy_name', 'other_name') });
+    const r = await go(gh, HEAD2);
+    await gh.close();
+    expect(gh.reviews).toHaveLength(2);
+    expect(r.summary).toContain('> Review posted: 1 inline comment');
+    expect(r.summary).not.toContain('were not posted');
+    const warnings = r.commands.filter((c) => c.startsWith('::warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`could not reply to comment ${ours.id}`);
+  });
+
+  it('a Latin-1 file read through the API fingerprints as from disk: adding a checkout re-posts nothing', async () => {
+    // "é" as the single Latin-1 byte 0xE9 (not valid UTF-8), inside the function the finding is about.
+    const latin1 = Buffer.from(
+      VULNERABLE.replace('char buf[16];', 'char buf[16]; /* caf\u00e9 */'),
+      'latin1',
+    );
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/cv.c': VULNERABLE });
+    gh.contents.set(`${HEAD1}:src/cv.c`, latin1);
+    const viaApi = await go(gh, HEAD1);
+    expect(gh.comments).toHaveLength(1);
+    const writes = gh.writes().length;
+    // The same commit, now with the workspace checked out at the head (a workflow that added a checkout).
+    const ws = mkdtempSync(join(tmpdir(), 'vulnreview-ws-'));
+    tempDirs.push(ws);
+    mkdirSync(join(ws, '.git'), { recursive: true });
+    mkdirSync(join(ws, 'src'), { recursive: true });
+    writeFileSync(join(ws, '.git/HEAD'), `${HEAD1}\n`);
+    writeFileSync(join(ws, 'src/cv.c'), latin1);
+    const fromDisk = await go(gh, HEAD1, { workspace: ws });
+    await gh.close();
+    expect(gh.writes()).toHaveLength(writes);
+    // biome-ignore lint/suspicious/noExplicitAny: SARIF read back as JSON
+    const fp = (r: ActionRun) => (r.sarif as any).runs[0].results.map((x: any) => x.partialFingerprints);
+    expect(fp(fromDisk)).toEqual(fp(viaApi));
+  });
+
+  it('writes SARIF that upload-sarif accepts, with the line hash it would compute from the checkout', async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const r = await go(gh, HEAD1);
+    await gh.close();
+    const check = checkUpload(JSON.stringify(r.sarif), new Map([['src/copy.c', VULNERABLE]]));
+    expect(check).toMatchObject({ errors: [], tracking: [], unsuccessfulExecution: false });
+  });
+
+  it("fails at once, saying so, when GitHub's API refuses connections", async () => {
+    const gh = await startGitHubServer();
+    prWith(gh, HEAD1, { 'src/copy.c': VULNERABLE });
+    const url = gh.url;
+    await gh.close();
+    await expect(go({ ...gh, url } as GitHubServer, HEAD1)).rejects.toThrow(
+      `cannot reach GitHub's API at ${url} (connection refused)`,
+    );
   });
 });

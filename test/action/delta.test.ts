@@ -153,7 +153,7 @@ describe('the action compares the pull request with its base', () => {
     // The gate trips on the new finding only.
     expect(first.exitCode).toBe(1);
     expect(first.commands.find((c) => c.startsWith('::error'))).toContain(
-      '1 new finding(s) at or above confidence 0.9',
+      '1 new finding at or above confidence 0.9',
     );
     expect(first.outputs).toMatchObject({
       findings: '2',
@@ -173,7 +173,9 @@ describe('the action compares the pull request with its base', () => {
       baselineState: 'new',
       properties: { line: 14, explanationModel: 'explainer' },
     });
-    expect(byFunction.log_line.relatedLocations[0].physicalLocation.region.startLine).toBe(14);
+    // The explained line is the primary region; the function's span is the related location.
+    expect(byFunction.log_line.locations[0].physicalLocation.region.startLine).toBe(14);
+    expect(byFunction.log_line.relatedLocations[0].physicalLocation.region.startLine).toBe(11);
 
     // The review body lists the old one once, collapsed.
     expect(gh.reviews).toHaveLength(1);

@@ -12,6 +12,8 @@ export interface ActionRun {
   summary: string;
   /** Workflow commands the run printed (::warning::, ::notice::, ::error::), one per line. */
   commands: string[];
+  /** Everything the run printed on stdout (the job log). */
+  log: string;
   /** process.exitCode after the run: 1 when core.setFailed was called. */
   exitCode: number | undefined;
   sarif: unknown;
@@ -102,6 +104,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   return {
     outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
     summary: readFileSync(summaryPath, 'utf8'),
+    log: printed.join(''),
     commands: printed
       .join('')
       .split('\n')

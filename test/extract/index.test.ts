@@ -48,7 +48,8 @@ describe('findChangedFunctions on the project fixture', () => {
 
   it('reports each parsed file with its counts, error share and decoding', async () => {
     const { files } = await run();
-    expect(files.find((f) => f.path === 'src/bytebuf.c')).toEqual({
+    const bytebuf = files.find((f) => f.path === 'src/bytebuf.c');
+    expect(bytebuf).toMatchObject({
       path: 'src/bytebuf.c',
       lang: 'c',
       functions: 12,
@@ -56,6 +57,11 @@ describe('findChangedFunctions on the project fixture', () => {
       errorRatio: 0,
       lossyDecode: false,
     });
+    // GitHub's line hash of every line inside a changed function, for the SARIF writer.
+    const { functions } = await run();
+    const reserve = functions.find((f) => f.name === 'bb_reserve')!;
+    for (let line = reserve.start; line <= reserve.end; line++)
+      expect(bytebuf?.lineHashes?.get(line)).toMatch(/^[0-9a-f]+:\d+$/);
     expect(files.find((f) => f.path === 'src/latin1.c')?.lossyDecode).toBe(true);
     expect(files.find((f) => f.path === 'src/ring.h')?.lang).toBe('cpp');
   });

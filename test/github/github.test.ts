@@ -1,9 +1,11 @@
 // The GitHub adapter against a loopback GitHub API: files, contents, and carrying out review plans.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createGitHubClient } from '../../src/github/client.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createGitHubClient, GitHubUnreachableError } from '../../src/github/client.ts';
 import { apiReader, directoryReader, workspaceHeadSha } from '../../src/github/contents.ts';
 import type { PullRequestRef } from '../../src/github/event.ts';
 import {
@@ -113,6 +115,32 @@ describe('reading files at the head', () => {
       expect(await read('src/missing.c')).toBeUndefined();
       expect(warnings).toEqual([]);
       expect(gh.requests[0]!.query.get('ref')).toBe(HEAD);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('reads a Latin-1 file byte for byte, though GitHub labels the raw body charset=utf-8', async () => {
+    // "é" in Latin-1 is the single byte 0xE9, not valid UTF-8: decoded as text it would become U+FFFD.
+    const latin1 = Uint8Array.from([
+      ...Buffer.from('/* r'),
+      0xe9,
+      ...Buffer.from('sum'),
+      0xe9,
+      ...Buffer.from(' */\nint f(void) { return 0; }\n'),
+    ]);
+    const gh = await startGitHubServer({ contents: new Map([[`${HEAD}:src/cv.c`, latin1]]) });
+    try {
+      const read = apiReader(client(gh.url), pr, new Map(), () => {});
+      expect(Buffer.from((await read('src/cv.c'))!).equals(Buffer.from(latin1))).toBe(true);
+      // The same bytes as the file read from disk, so fingerprints and line hashes agree.
+      const ws = join(tmp, 'ws-latin1');
+      mkdirSync(join(ws, 'src'), { recursive: true });
+      writeFileSync(join(ws, 'src/cv.c'), latin1);
+      expect(Buffer.from((await directoryReader(ws)('src/cv.c'))!).equals(Buffer.from(latin1))).toBe(true);
+      // An empty file is an empty file, not a missing one.
+      gh.contents.set(`${HEAD}:src/empty.c`, '');
+      expect(await read('src/empty.c')).toEqual(new Uint8Array(0));
     } finally {
       await gh.close();
     }
@@ -268,6 +296,103 @@ describe('applyReviewPlan', () => {
       expect(gh.reviews).toHaveLength(1);
     } finally {
       await gh.close();
+    }
+  });
+});
+
+describe('applyReviewPlan after the review is posted', () => {
+  const patch = '@@ -8,3 +9,7 @@\n a\n b\n+c\n d\n e\n f\n g';
+
+  it('a 403 on the "fixed" reply warns about that reply and keeps what was posted', async () => {
+    const gh = await startGitHubServer({
+      files: [{ filename: 'src/copy.c', status: 'modified', patch }],
+      forbidden: (method, path) => method === 'POST' && path.endsWith('/replies'),
+    });
+    try {
+      const bot = { login: 'github-actions[bot]', type: 'Bot' };
+      const gone = finding({ name: 'gone', source: 'void gone(void) { gets(b); }' });
+      const ours = gh.addComment({
+        path: 'src/copy.c',
+        body: `**vulnreview**: x\n${markerFor(gone.fingerprint)}`,
+        user: bot,
+      });
+      const existing = [
+        { id: ours.id, path: ours.path, body: ours.body, author: bot },
+        { id: 99, path: 'src/copy.c', body: 'why?', inReplyToId: ours.id, author: { login: 'alice' } },
+      ];
+      const plan = planReview({ findings: [finding()], changes: [change()], existing, maxComments: 30 });
+      expect(plan.markFixed).toHaveLength(1);
+      const warnings: string[] = [];
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: (m) => warnings.push(m) });
+      expect(out).toMatchObject({ readOnly: false, reviewPosted: true, inline: 1, markedFixed: 0 });
+      expect(warnings).toEqual([
+        `could not reply to comment ${ours.id} on src/copy.c that its finding is fixed (403)`,
+      ]);
+    } finally {
+      await gh.close();
+    }
+  });
+
+  it('a 403 on the first write still means a read-only token', async () => {
+    const gh = await startGitHubServer({
+      files: [{ filename: 'src/copy.c', status: 'modified', patch }],
+      forbidden: (method, path) => method === 'POST' && path.endsWith('/replies'),
+    });
+    try {
+      const bot = { login: 'github-actions[bot]', type: 'Bot' };
+      const ours = gh.addComment({
+        path: 'src/copy.c',
+        body: `**vulnreview**: x\n${markerFor('ab'.repeat(16))}`,
+        user: bot,
+      });
+      const existing = [
+        { id: ours.id, path: ours.path, body: ours.body, author: bot },
+        { id: 99, path: 'src/copy.c', body: 'why?', inReplyToId: ours.id, author: { login: 'alice' } },
+      ];
+      const plan = planReview({ findings: [], changes: [change()], existing, maxComments: 30 });
+      const out = await applyReviewPlan(client(gh.url), pr, plan, { warn: () => {} });
+      expect(out).toMatchObject({ readOnly: true, reviewPosted: false, markedFixed: 0 });
+    } finally {
+      await gh.close();
+    }
+  });
+});
+
+describe('an API address that refuses connections', () => {
+  it('fails at once with a message naming the address, without retrying', async () => {
+    // A port that was just free: nothing listens there, so every connection is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const error = await listPullRequestFiles(client(baseUrl), pr).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GitHubUnreachableError);
+      expect((error as Error).message).toBe(
+        `cannot reach GitHub's API at ${baseUrl} (connection refused): check GITHUB_API_URL and the runner's network`,
+      );
+      expect(fetchSpy).toHaveBeenCalledTimes(1);
+    } finally {
+      fetchSpy.mockRestore();
+    }
+  });
+
+  it('still retries a read that a server error interrupted', async () => {
+    let calls = 0;
+    const flaky = createServer((_req, res) => {
+      calls++;
+      res.writeHead(calls === 1 ? 502 : 200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(calls === 1 ? JSON.stringify({ message: 'Server Error' }) : '[]');
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+      expect(await listPullRequestFiles(client(url), pr)).toEqual([]);
+      expect(calls).toBe(2);
+    } finally {
+      await new Promise((resolve) => flaky.close(resolve));
     }
   });
 });

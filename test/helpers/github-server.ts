@@ -5,6 +5,7 @@
 //
 //   const gh = await startGitHubServer({ files: [{ filename: 'a.c', status: 'modified', patch }] });
 //   process.env.GITHUB_API_URL = gh.url;  ...  gh.requests, gh.comments, gh.reviews
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -61,6 +62,8 @@ export interface GitHubServerOptions {
   blobs?: Map<string, Uint8Array | string>;
   /** Every write answers 403, as for a fork PR's read-only token. */
   readOnly?: boolean;
+  /** Requests (`METHOD /path`) that answer 403 "Resource not accessible by integration", e.g. replies only. */
+  forbidden?: (method: string, path: string) => boolean;
   /** `METHOD /path` → how many times to answer with a secondary rate limit first, and the Retry-After. */
   secondaryRateLimit?: Map<string, { times: number; retryAfter: string }>;
   /**
@@ -266,7 +269,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       );
     }
     const isWrite = method !== 'GET' && method !== 'HEAD';
-    if (isWrite && options.readOnly)
+    if ((isWrite && options.readOnly) || options.forbidden?.(method, p))
       return send(res, 403, {
         message: 'Resource not accessible by integration',
         documentation_url: 'https://docs.github.com/rest',
@@ -298,7 +301,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
       const data = state.contents.get(`${url.searchParams.get('ref')}:${path}`);
       if (data === undefined) return send(res, 404, { message: 'Not Found' });
-      res.writeHead(200, { 'content-type': 'application/vnd.github.raw' });
+      // What api.github.com sends for the raw media type, whatever bytes the file holds (recorded
+      // responses in other projects' doubles agree: `application/vnd.github.raw; charset=utf-8`). The
+      // charset is what makes an HTTP client decode a Latin-1 file as UTF-8 and lose bytes.
+      res.writeHead(200, {
+        'content-type': 'application/vnd.github.raw; charset=utf-8',
+        'content-length': String(Buffer.byteLength(data)),
+        etag: `"${createHash('sha1').update(data).digest('hex')}"`,
+      });
       return res.end(Buffer.from(data));
     }
     // Compare two commits: the fields of the answer vulnreview reads (docs.github.com/rest/commits/commits#compare-two-commits).

@@ -13,12 +13,8 @@ import {
 } from '../../src/model/prompts.ts';
 
 const testdata = (name: string) => fileURLToPath(new URL(`../testdata/model/${name}`, import.meta.url));
-const seed = readFileSync(
-  fileURLToPath(
-    new URL('../../../shared/seed/finetuning-llms-for-vulnerability-detection.txt', import.meta.url),
-  ),
-  'utf8',
-);
+// The seed's Table 2, copied into the repository's test data (the suite must not read ../shared).
+const seed = readFileSync(testdata('seed-table-2.txt'), 'utf8');
 
 const fn = {
   source: 'int f(char *s) {\n  char b[4];\n  strcpy(b, s);\n}\n',

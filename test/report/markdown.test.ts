@@ -28,4 +28,13 @@ describe('escapeMarkdown', () => {
     expect(escapeMarkdown('12. item')).toBe('12\\. item');
     expect(escapeMarkdown('# title')).toBe('\\# title');
   });
+
+  it('keeps URLs, addresses, references and SHAs from becoming links, visibly unchanged', () => {
+    const out = escapeMarkdown('http://a.example www.b.example c@d.example #9 GH-9 abcdef1234567');
+    expect(out).toBe(
+      'http:\u200b//a.example www\u200b.b.example c@\u200bd.example \\#\u200b9 GH\u200b-9 abcdef\u200b1234567',
+    );
+    // Words and numbers that only look hex-ish stay as they are.
+    expect(escapeMarkdown('deadline 1234567 bytes, facade')).toBe('deadline 1234567 bytes, facade');
+  });
 });

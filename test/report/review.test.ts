@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { findingsOfVerdict } from '../../src/report/findings.ts';
 import {
   bodyLine,
   commentBody,
@@ -12,7 +13,7 @@ import {
   planReview,
   reviewBody,
 } from '../../src/report/review.ts';
-import { change, finding } from './fixtures.ts';
+import { change, finding, fn, verdict } from './fixtures.ts';
 
 /** What GITHUB_TOKEN's comments carry as `user`. */
 const BOT = { login: 'github-actions[bot]', type: 'Bot' };
@@ -104,6 +105,27 @@ describe('category', () => {
     ).toEqual([2]);
   });
 
+  it('a category without its trailing "/" is the same run: markers of 0.1.0 still match', () => {
+    // 0.1.0 wrote the category as given; now it is always normalised to end in "/".
+    const old = commentBody(a).replace(/ cat=[^ ]+ -->$/, ' cat=vulnreview-gpu -->');
+    expect(commentBody(a, 'vulnreview-gpu')).toContain(' cat=vulnreview-gpu%2F -->');
+    expect(commentBody(a, 'vulnreview-gpu')).toBe(commentBody(a, 'vulnreview-gpu/'));
+    const existing = [{ id: 1, path: 'src/copy.c', body: old, author: BOT }];
+    for (const category of ['vulnreview-gpu', 'vulnreview-gpu/']) {
+      const plan = planReview({ findings: [a], changes: [change()], existing, maxComments: 30, category });
+      expect(plan.alreadyPosted).toBe(1);
+      expect(
+        planReview({ findings: [], changes: [], existing, maxComments: 30, category }).remove,
+      ).toHaveLength(1);
+    }
+    expect(
+      fingerprintsIn(
+        reviewBody(planReview({ findings: [b], changes: [], existing: [], maxComments: 0, category: 'x' })),
+        'x/',
+      ),
+    ).toEqual([b.fingerprint]);
+  });
+
   it('markers written before they carried a category belong to the default category', () => {
     const old = commentBody(a).replace(/ cat=[^ ]+ -->$/, ' -->');
     expect(old.endsWith(`<!-- vulnreview:fp=${a.fingerprint} -->`)).toBe(true);
@@ -126,6 +148,21 @@ describe('untrusted text in comments', () => {
     expect(body).not.toContain('](https://evil');
     expect(body).not.toContain('**now**');
     expect(body).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;');
+  });
+
+  it('turns no URL, address, reference or SHA in model or rule text into a link', () => {
+    const reason =
+      'see https://evil.example/x and www.evil.example, mail bob@evil.example, fixes #12, GH-7, octo/repo#3, commit 9fceb02d0ae598e95dc970b74767f19372d61af8';
+    const body = commentBody(finding({}, { reason }));
+    expect(body).not.toMatch(/https?:\/\/evil/);
+    expect(body).not.toMatch(/www\.evil/);
+    expect(body).not.toMatch(/@evil/);
+    expect(body).not.toMatch(/#\d/);
+    expect(body).not.toMatch(/GH-\d/);
+    expect(body).not.toContain('9fceb02d0ae598e95dc970b74767f19372d61af8');
+    // What a reader sees is unchanged once the zero-width spaces are taken out.
+    expect(body.replace(/\u200b/g, '')).toContain('https://evil.example/x');
+    expect(body.replace(/\u200b/g, '')).toContain('fixes \\#12');
   });
 
   it('cannot break out of the code span in a review-body line through a file path', () => {
@@ -350,5 +387,55 @@ describe('planReview', () => {
     const plan = planReview({ findings: many, changes: [whole], existing: [], maxComments: 30 });
     expect(plan.fileLevel).toHaveLength(MAX_FILE_COMMENTS);
     expect(plan.inBody).toHaveLength(2);
+  });
+});
+
+describe('several findings in one function', () => {
+  // The rules backend found an unchecked malloc (line 2 of the function) and an overflowing copy (line 3).
+  const f = fn({ firstChangedLine: 11 });
+  const findings = findingsOfVerdict(
+    f,
+    verdict({
+      backend: 'rules',
+      model: 'rules-1',
+      cwe: 'CWE-120',
+      confidence: 0.9,
+      hits: [
+        { cwe: 'CWE-120', line: 3, reason: 'strcpy into a 16-byte buffer', confidence: 0.9, id: 'copy' },
+        { cwe: 'CWE-476', line: 2, reason: 'malloc result used unchecked', confidence: 0.7, id: 'null' },
+      ],
+    }),
+  );
+
+  it('posts one comment per weakness, each on its own line, with distinct markers', () => {
+    const plan = planReview({
+      findings,
+      changes: [change({ addedLines: [11, 12], hunks: [{ newStart: 9, newLines: 8 }] })],
+      existing: [],
+      maxComments: 30,
+    });
+    expect(plan.inline.map((c) => [c.line, c.finding.ruleId])).toEqual([
+      [12, 'vulnreview/CWE-120'],
+      [11, 'vulnreview/CWE-476'],
+    ]);
+    const markers = plan.inline.map((c) => commentMarker(c.body)?.fingerprint);
+    expect(new Set(markers).size).toBe(2);
+    expect(plan.inline[0]!.body).toContain('at line 12 in `copy_name`');
+    expect(plan.inline[1]!.body).toContain('malloc result used unchecked');
+    // A re-run sees both as posted; a fix of one removes only its comment.
+    const existing = plan.inline.map((c, i) => ({ id: i + 1, path: c.path, body: c.body, author: BOT }));
+    const again = planReview({ findings, changes: [change()], existing, maxComments: 30 });
+    expect(again.alreadyPosted).toBe(2);
+    const fixedOne = planReview({ findings: [findings[1]!], changes: [change()], existing, maxComments: 30 });
+    expect(fixedOne.remove.map((c) => c.id)).toEqual([1]);
+  });
+
+  it('lists each on its own line in the review body', () => {
+    const plan = planReview({ findings, changes: [], existing: [], maxComments: 30 });
+    const body = reviewBody(plan);
+    expect(body).toContain('### vulnreview: 2 new potential vulnerabilities');
+    expect(body).toContain('`src/copy.c` line 12, in `copy_name`');
+    expect(body).toContain('`src/copy.c` line 11, in `copy_name`');
+    expect(fingerprintsIn(body).sort()).toEqual(findings.map((x) => x.fingerprint).sort());
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatConfidence } from '../../src/report/findings.ts';
+import { findingsOfVerdict, formatConfidence } from '../../src/report/findings.ts';
 import { evaluateGate } from '../../src/report/gate.ts';
 import { lineLink, renderSummary } from '../../src/report/summary.ts';
 import { renderJson, renderTable } from '../../src/report/table.ts';
@@ -66,13 +66,17 @@ describe('renderSummary', () => {
     expect(md).toContain('| Files changed | 4 (3 C/C++) |');
     expect(md).toContain('| Analysed | 3 (1 from cache) |');
     expect(md).toContain(
-      '2: 1 high (≥ 0.8), 0 medium (0.5–0.8), 1 low (< 0.5), 1 at or above the gate (0.9)',
+      '| Findings | 2 in 2 functions: 1 high (≥ 0.8), 0 medium (0.5–0.8), 1 low (< 0.5), 1 at or above the gate (0.9) |',
     );
     expect(md).toContain('| Unclassified answers | 1 |');
+    // 5 changed functions = 3 analysed + 1 unclassified + 1 not analysed; big.c is a file left out whole.
     expect(md).toContain('| Not analysed | 1 |');
+    expect(md).toContain('| Files not analysed | 1 (their functions are not known) |');
     expect(md).toContain('`endpoint` / `vdisc-lora`');
     expect(md).toContain('4.2 s');
-    expect(md).toContain('[src/copy.c:10-16](https://github.com/octo/demo/blob/abc123/src/copy.c#L10-L16)');
+    expect(md).toContain(
+      '| `copy_name` (lines 10–16) | [src/copy.c:10](https://github.com/octo/demo/blob/abc123/src/copy.c#L10) |',
+    );
     expect(md).toContain('file over the size limit: over 1024 KB');
     expect(md).toContain('unclassified answer: Maybe');
     expect(md).not.toContain('buf | unchecked'); // reasons stay out of the table; pipes would break it
@@ -96,7 +100,7 @@ describe('renderSummary', () => {
       durationMs: 1,
       blobBaseUrl: 'https://x/blob/s',
     });
-    expect(md).toContain('(https://x/blob/s/src/x%29.c#L10-L16)');
+    expect(md).toContain('(https://x/blob/s/src/x%29.c#L10)');
   });
 
   it('escapes the notice, which can quote what a server said', () => {
@@ -149,8 +153,10 @@ describe('renderTable / renderJson', () => {
     const out = renderTable(result());
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^CONF\s+CWE\s+WHERE\s+FUNCTION\s+WHY$/);
-    expect(lines[1]).toMatch(/^0\.93\s+CWE-120\s+src\/copy\.c:10-16\s+copy_name\s+strcpy into buf/);
-    expect(out).toContain('2 findings in 5 changed functions (3 analysed, 1 unclassified, 1 not analysed).');
+    expect(lines[1]).toMatch(/^0\.93\s+CWE-120\s+src\/copy\.c:10\s+copy_name \(10-16\)\s+strcpy into buf/);
+    expect(out).toContain(
+      '2 findings in 5 changed functions (3 analysed, 1 unclassified, 1 not analysed); 1 file not analysed.',
+    );
     expect(out).toContain('not analysed: big.c (too-large: over 1024 KB)');
     expect(out).not.toContain('vendor/x.c');
     const json = JSON.parse(renderJson(result()));
@@ -158,8 +164,39 @@ describe('renderTable / renderJson', () => {
       ruleId: 'vulnreview/CWE-120',
       file: 'src/copy.c',
       start: 10,
+      line: 10,
       confidence: 0.93,
     });
+  });
+
+  it('gives each of several findings in one function its own row and line', () => {
+    const r = result();
+    r.findings = findingsOfVerdict(
+      fn({ firstChangedLine: 11 }),
+      verdict({
+        backend: 'rules',
+        hits: [
+          { cwe: 'CWE-120', line: 3, reason: 'sprintf into a fixed buffer', confidence: 0.9, id: 'fmt' },
+          { cwe: 'CWE-476', line: 2, reason: 'malloc unchecked', confidence: 0.7, id: 'null' },
+        ],
+      }),
+    );
+    r.stats = { ...r.stats, findings: 2 };
+    const out = renderTable(r);
+    expect(out).toMatch(/src\/copy\.c:12\s+copy_name \(10-16\)\s+sprintf into a fixed buffer/);
+    expect(out).toMatch(/src\/copy\.c:11\s+copy_name \(10-16\)\s+malloc unchecked/);
+    const json = JSON.parse(renderJson(r));
+    expect(json.findings.map((f: { line: number; fingerprint: string }) => f.line)).toEqual([12, 11]);
+    expect(new Set(json.findings.map((f: { fingerprint: string }) => f.fingerprint)).size).toBe(2);
+    const md = renderSummary(r, {
+      backend: 'rules',
+      model: 'm',
+      durationMs: 1,
+      blobBaseUrl: 'https://x/blob/s',
+    });
+    expect(md).toContain('| Findings | 2 in 1 function:');
+    expect(md).toContain('[src/copy.c:12](https://x/blob/s/src/copy.c#L12)');
+    expect(md).toContain('[src/copy.c:11](https://x/blob/s/src/copy.c#L11)');
   });
 
   it('never says a bare "No findings" when functions went unanalysed', () => {
@@ -188,13 +225,17 @@ describe('evaluateGate', () => {
   it('fails with 1 when a finding reaches fail-on-confidence', () => {
     const g = evaluateGate({ findings, unanalysed: 0, failOnConfidence: 0.93, onError: 'fail' });
     expect(g).toMatchObject({ exitCode: 1, highConfidence: 1 });
-    expect(g.failures[0]).toContain('1 finding(s) at or above confidence 0.93');
+    expect(g.failures[0]).toContain('1 finding at or above confidence 0.93');
+    const two = evaluateGate({ findings, unanalysed: 0, failOnConfidence: 0.1, onError: 'fail' });
+    expect(two.failures[0]).toContain('2 findings at or above confidence 0.1');
   });
   it('fails with 3 on unanalysed functions under on-error fail, warns under warn: never a silent pass', () => {
     expect(evaluateGate({ findings: [], unanalysed: 2, onError: 'fail' }).exitCode).toBe(3);
     const warn = evaluateGate({ findings: [], unanalysed: 2, onError: 'warn' });
     expect(warn.exitCode).toBe(0);
-    expect(warn.warnings[0]).toContain('2 changed function(s)');
+    expect(warn.warnings[0]).toContain('2 changed functions or files were not analysed');
+    const one = evaluateGate({ findings: [], unanalysed: 1, onError: 'warn' });
+    expect(one.warnings[0]).toContain('1 changed function or file was not analysed');
     expect(evaluateGate({ findings, unanalysed: 2, failOnConfidence: 0.5, onError: 'fail' }).exitCode).toBe(
       1,
     );
