@@ -52,7 +52,7 @@ type Step = Node | (() => void);
 /**
  * Visits in source order without recursion: deeply nested code (5,000 nested blocks or parentheses) must
  * not overflow the call stack. Each `visitX` does what comes before its first child at once and
- * schedules the rest with `then`, in order; the agenda is a stack, so everything a scheduled node
+ * schedules the rest with `schedule`, in order; the agenda is a stack, so everything a scheduled node
  * schedules in turn runs before the steps after it — the order a recursive walk would have.
  */
 class Walker {
@@ -73,7 +73,7 @@ class Walker {
   }
 
   /** Schedules `steps` to run in order, next. Call it once per construct, with all of its remaining work. */
-  private then(steps: readonly (Step | null | undefined)[]): void {
+  private schedule(steps: readonly (Step | null | undefined)[]): void {
     for (let i = steps.length - 1; i >= 0; i--) {
       const step = steps[i];
       if (step) this.agenda.push(step);
@@ -178,7 +178,7 @@ class Walker {
         }
       }
     }
-    this.then([node.childForFieldName('body')]);
+    this.schedule([node.childForFieldName('body')]);
   }
 
   private visitDeclaration(node: Node): void {
@@ -203,14 +203,14 @@ class Walker {
         });
       }
     }
-    this.then(steps);
+    this.schedule(steps);
   }
 
   private visitAssignment(node: Node): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.type ?? '=';
-    this.then([right, left ? () => this.assignTo(node, unwrap(left), right, op) : undefined]);
+    this.schedule([right, left ? () => this.assignTo(node, unwrap(left), right, op) : undefined]);
   }
 
   /** The target side of an assignment, once its value has been walked. */
@@ -237,7 +237,7 @@ class Walker {
       }
     }
     this.writing = true;
-    this.then([
+    this.schedule([
       target,
       () => {
         this.writing = false;
@@ -268,7 +268,7 @@ class Walker {
       for (const arg of named(args)) steps.push(isAssert ? () => this.visitCondition(arg) : arg);
     }
     steps.push(() => handleCall(this.state, node, (n, at) => this.deref(n, at)));
-    this.then(steps);
+    this.schedule(steps);
   }
 
   private read(node: Node): void {
@@ -324,10 +324,13 @@ class Walker {
       n.type === 'binary_expression' &&
       LOGICAL_OPERATORS.has(n.childForFieldName('operator')?.type ?? '')
     ) {
-      this.then([this.condition(n.childForFieldName('left')), this.condition(n.childForFieldName('right'))]);
+      this.schedule([
+        this.condition(n.childForFieldName('left')),
+        this.condition(n.childForFieldName('right')),
+      ]);
       return;
     }
-    this.then([n]);
+    this.schedule([n]);
   }
 
   private visitIf(node: Node): void {
@@ -336,13 +339,13 @@ class Walker {
     const alternative = node.childForFieldName('alternative');
     // `if (n > max) return;` bounds n from above for the code after it; `if (n > max) { use(n); }` from below
     this.polarity = consequence && exits(consequence) ? 'negated' : 'direct';
-    this.then([
+    this.schedule([
       this.condition(condition),
       () => {
         this.polarity = undefined;
         // what the then-branch frees is not freed on the else-branch; after the if, either may have run
         const before = new Map(this.state.freed);
-        this.then([consequence, alternative ? () => this.visitElse(alternative, before) : undefined]);
+        this.schedule([consequence, alternative ? () => this.visitElse(alternative, before) : undefined]);
       },
     ]);
   }
@@ -351,7 +354,7 @@ class Walker {
     const afterThen = new Map(this.state.freed);
     this.state.freed.clear();
     for (const [k, v] of before) this.state.freed.set(k, v);
-    this.then([
+    this.schedule([
       alternative,
       () => {
         for (const [k, v] of afterThen) this.state.freed.set(k, v);
@@ -362,7 +365,7 @@ class Walker {
   private visitLoop(node: Node): void {
     const condition = node.childForFieldName('condition');
     const isWhile = node.type === 'while_statement';
-    this.then([
+    this.schedule([
       isWhile ? this.condition(condition) : undefined,
       () => this.loopDepth++,
       node.childForFieldName('body'),
@@ -374,16 +377,16 @@ class Walker {
   private visitFor(node: Node): void {
     const update = node.childForFieldName('update');
     const condition = node.childForFieldName('condition');
-    this.then([
+    this.schedule([
       node.childForFieldName('initializer'),
       () => {
         if (update) for (const name of identifiersIn(update)) this.state.constants.delete(name);
         if (condition) this.checkLoopBound(condition);
-        this.then([
+        this.schedule([
           this.condition(condition),
           () => {
             const pushed = condition ? this.pushLoop(condition) : false;
-            this.then([
+            this.schedule([
               () => this.loopDepth++,
               node.childForFieldName('body'),
               update,
@@ -438,7 +441,7 @@ class Walker {
   }
 
   private visitConditional(node: Node): void {
-    this.then([
+    this.schedule([
       this.condition(node.childForFieldName('condition')),
       node.childForFieldName('consequence'),
       node.childForFieldName('alternative'),
@@ -454,10 +457,10 @@ class Walker {
       return;
     }
     if (LOGICAL_OPERATORS.has(op)) {
-      this.then([this.condition(left), this.condition(right)]);
+      this.schedule([this.condition(left), this.condition(right)]);
       return;
     }
-    this.then([left, right, () => this.checkBinary(node, op, left, right)]);
+    this.schedule([left, right, () => this.checkBinary(node, op, left, right)]);
   }
 
   /** What an operator's use tells or risks, once both operands have been walked. */
@@ -540,14 +543,14 @@ class Walker {
       this.state.constants.delete(n.text);
       checkArithmetic(this.state, n.text, node, node.text.includes('--') ? 'down' : 'up');
     } else {
-      this.then([arg]);
+      this.schedule([arg]);
     }
   }
 
   private visitSubscript(node: Node): void {
     const arg = node.childForFieldName('argument');
     const index = subscriptIndex(node);
-    this.then([arg, index, arg && index ? () => this.checkSubscript(node, arg, index) : undefined]);
+    this.schedule([arg, index, arg && index ? () => this.checkSubscript(node, arg, index) : undefined]);
   }
 
   private checkSubscript(node: Node, arg: Node, index: Node): void {
@@ -578,14 +581,14 @@ class Walker {
         if (this.state.ownedAllocations.has(n.text)) this.state.ownedAllocations.delete(n.text);
         return;
       }
-      this.then([arg]);
+      this.schedule([arg]);
       return;
     }
     if (op !== '*' || n.type !== 'identifier') {
-      this.then([arg]);
+      this.schedule([arg]);
       return;
     }
-    this.then([arg, () => this.checkDeref(node, n.text)]);
+    this.schedule([arg, () => this.checkDeref(node, n.text)]);
   }
 
   /** `*p`: a dereference, and a load or store of p's first element. */
@@ -604,13 +607,13 @@ class Walker {
     if (!arg) return;
     const n = unwrap(arg);
     const arrow = node.childForFieldName('operator')?.type === '->' && n.type === 'identifier';
-    this.then([arg, arrow ? () => this.deref(n.text, node) : undefined]);
+    this.schedule([arg, arrow ? () => this.deref(n.text, node) : undefined]);
   }
 
   private visitCast(node: Node): void {
     const value = node.childForFieldName('value');
     if (!value) return;
-    this.then([value, () => this.checkNarrowing(node, value)]);
+    this.schedule([value, () => this.checkNarrowing(node, value)]);
   }
 
   private checkNarrowing(node: Node, value: Node): void {

@@ -151,7 +151,8 @@ function callerControlOf(value: Node, state: FlowState): string | undefined {
     } else if (n.type === 'field_expression') {
       const base = n.childForFieldName('argument');
       const root = base ? unwrap(base) : undefined;
-      if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam) return `${n.text} from the caller`;
+      if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam)
+        return `${n.text} from the caller`;
     } else if (n.type === 'binary_expression') {
       const op = n.childForFieldName('operator')?.type;
       if (op !== '+' && op !== '-' && op !== '*' && op !== '<<') continue;
