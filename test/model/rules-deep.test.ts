@@ -104,8 +104,10 @@ describe('deeply nested code', () => {
     });
     expect(result.skipped).toEqual([]);
     expect(result.stats.analysed).toBe(shapes.length);
-    const fired = (i: number) =>
-      result.analyses.find((a) => a.fn.file === `deep/${i}.c` && 'verdict' in a)?.verdict.rawAnswer;
+    const fired = (i: number) => {
+      const analysis = result.analyses.find((a) => a.fn.file === `deep/${i}.c`);
+      return analysis && 'verdict' in analysis ? analysis.verdict.rawAnswer : undefined;
+    };
     shapes.forEach(({ shape, rule }, i) => {
       expect(fired(i)?.split(','), shape).toContain(rule);
     });
