@@ -20263,7 +20263,7 @@ var require_trim_comparator_whitespace = __commonJS({
     };
     var trimComparatorWhitespace = (range3) => {
       let result = "";
-      let copyFrom = 0;
+      let copyFrom2 = 0;
       let cursor = 0;
       const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
       while (cursor < range3.length) {
@@ -20282,12 +20282,12 @@ var require_trim_comparator_whitespace = __commonJS({
         }
         const whitespacePosition = findRemovableWhitespaceIndex(range3, matchStart);
         if (whitespacePosition !== -1) {
-          result += range3.slice(copyFrom, whitespacePosition);
-          copyFrom = whitespacePosition + 1;
+          result += range3.slice(copyFrom2, whitespacePosition);
+          copyFrom2 = whitespacePosition + 1;
         }
         cursor = findVersionEndIndex(range3, cursor, digitRuns);
       }
-      return result + range3.slice(copyFrom);
+      return result + range3.slice(copyFrom2);
     };
     module2.exports = trimComparatorWhitespace;
   }
@@ -79938,9 +79938,9 @@ var DEFAULT_MARGIN = 0.2;
 // src/report/category.ts
 var DEFAULT_CATEGORY = "vulnreview/";
 function normalizeCategory(category) {
-  const trimmed = category.trim();
-  if (trimmed === "") return DEFAULT_CATEGORY;
-  return trimmed.endsWith("/") ? trimmed : `${trimmed}/`;
+  const trimmed2 = category.trim();
+  if (trimmed2 === "") return DEFAULT_CATEGORY;
+  return trimmed2.endsWith("/") ? trimmed2 : `${trimmed2}/`;
 }
 
 // src/config.ts
@@ -84866,8 +84866,8 @@ function scanDiff(text) {
     if (section && section.hunks.length === 0 && !section.binary) {
       const header = EXTENDED_HEADERS.find(([pattern]) => pattern.test(line));
       if (header) {
-        const [pattern, apply] = header;
-        apply(section, pattern.exec(line)[1] ?? "");
+        const [pattern, apply2] = header;
+        apply2(section, pattern.exec(line)[1] ?? "");
         section.lines.push(line);
         continue;
       }
@@ -90679,6 +90679,131 @@ async function createParser(lang) {
   return parser;
 }
 
+// src/extract/syntax.ts
+var ERROR_SYMBOL = 65535;
+var grammars = /* @__PURE__ */ new WeakMap();
+function grammarOf(language) {
+  let grammar = grammars.get(language);
+  if (!grammar) {
+    const count2 = language.nodeTypeCount;
+    const types2 = [];
+    const named2 = [];
+    for (let id = 0; id < count2; id++) {
+      types2.push(language.nodeTypeForId(id) ?? "ERROR");
+      named2.push(language.nodeTypeIsNamed(id));
+    }
+    types2.push("ERROR");
+    named2.push(language.nodeTypeIsNamed(ERROR_SYMBOL));
+    const fields = [null];
+    for (let id = 1; id <= language.fieldCount; id++) fields.push(language.fieldNameForId(id));
+    grammar = { tables: { types: types2, named: named2, fields }, errorId: count2 };
+    grammars.set(language, grammar);
+  }
+  return grammar;
+}
+var Columns = class {
+  types;
+  fields;
+  starts;
+  ends;
+  parents;
+  length = 0;
+  constructor(capacity) {
+    this.types = new Uint16Array(capacity);
+    this.fields = new Uint16Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
+    this.parents = new Int32Array(capacity);
+  }
+  push(type, field, start2, end, parent) {
+    if (this.length === this.types.length) this.grow();
+    const i2 = this.length++;
+    this.types[i2] = type;
+    this.fields[i2] = field;
+    this.starts[i2] = start2;
+    this.ends[i2] = end;
+    this.parents[i2] = parent;
+    return i2;
+  }
+  grow() {
+    const size = Math.max(16, this.types.length * 2);
+    const widen = (from, to) => {
+      to.set(from);
+      return to;
+    };
+    this.types = widen(this.types, new Uint16Array(size));
+    this.fields = widen(this.fields, new Uint16Array(size));
+    this.starts = widen(this.starts, new Uint32Array(size));
+    this.ends = widen(this.ends, new Uint32Array(size));
+    this.parents = widen(this.parents, new Int32Array(size));
+  }
+};
+function copyFrom(cursor, grammar, from, out2, siblings) {
+  let parent = -1;
+  let depth = 0;
+  for (; ; ) {
+    const symbol = cursor.nodeTypeId;
+    const type = symbol === ERROR_SYMBOL ? grammar.errorId : symbol;
+    const field = depth === 0 ? 0 : cursor.currentFieldId;
+    if (grammar.tables.named[type] || field !== 0) {
+      const index = out2.push(type, field, cursor.startIndex - from, cursor.endIndex - from, parent);
+      if (cursor.gotoFirstChild()) {
+        parent = index;
+        depth++;
+        continue;
+      }
+    }
+    for (; ; ) {
+      if (cursor.gotoNextSibling()) {
+        if (depth > 0 || siblings) break;
+        return;
+      }
+      if (depth === 0) return;
+      cursor.gotoParent();
+      depth--;
+      parent = out2.parents[parent];
+    }
+  }
+}
+function trimmed(text, columns, grammar) {
+  const n = columns.length;
+  return {
+    text,
+    types: columns.types.slice(0, n),
+    fields: columns.fields.slice(0, n),
+    starts: columns.starts.slice(0, n),
+    ends: columns.ends.slice(0, n),
+    parents: columns.parents.slice(0, n),
+    grammar: grammar.tables
+  };
+}
+function copyDefinitionSyntax(first, last, text, from) {
+  const end = last.endIndex;
+  const grammar = grammarOf(first.tree.language);
+  const columns = new Columns(first.descendantCount);
+  const cursor = first.walk();
+  try {
+    for (let top = first; top; top = top.endIndex < end ? top.nextSibling : null) {
+      if (top !== first) cursor.reset(top);
+      copyFrom(cursor, grammar, from, columns, false);
+    }
+  } finally {
+    cursor.delete();
+  }
+  return trimmed(text.slice(from, end), columns, grammar);
+}
+function copyRootSyntax(root, text) {
+  const grammar = grammarOf(root.tree.language);
+  const columns = new Columns(root.descendantCount);
+  const cursor = root.walk();
+  try {
+    if (cursor.gotoFirstChild()) copyFrom(cursor, grammar, 0, columns, true);
+  } finally {
+    cursor.delete();
+  }
+  return trimmed(text, columns, grammar);
+}
+
 // src/model/rules/syntax.ts
 var JUMPS = /* @__PURE__ */ new Set([
   "return_statement",
@@ -90736,46 +90861,44 @@ function subscriptIndex(node) {
   return indices ? indices.namedChild(0) : null;
 }
 function baseName(node) {
-  const n = unwrap(node);
-  if (n.type === "identifier") return n.text;
-  if (n.type === "binary_expression") {
-    const op = n.childForFieldName("operator")?.type;
-    const left = n.childForFieldName("left");
-    if ((op === "+" || op === "-") && left) return baseName(left);
-  }
-  if (n.type === "pointer_expression") {
-    const arg = n.childForFieldName("argument");
-    if (arg && n.childForFieldName("operator")?.type === "&") {
-      const inner = unwrap(arg);
-      if (inner.type === "subscript_expression") {
-        const a = inner.childForFieldName("argument");
-        return a ? baseName(a) : void 0;
-      }
-      return inner.type === "identifier" ? inner.text : void 0;
+  let n = unwrap(node);
+  for (; ; ) {
+    if (n.type === "identifier") return n.text;
+    if (n.type === "binary_expression") {
+      const op = n.childForFieldName("operator")?.type;
+      const left = n.childForFieldName("left");
+      if (op !== "+" && op !== "-" || !left) return void 0;
+      n = unwrap(left);
+      continue;
     }
+    if (n.type !== "pointer_expression") return void 0;
+    const arg = n.childForFieldName("argument");
+    if (!arg || n.childForFieldName("operator")?.type !== "&") return void 0;
+    const inner = unwrap(arg);
+    if (inner.type !== "subscript_expression") return inner.type === "identifier" ? inner.text : void 0;
+    const a = inner.childForFieldName("argument");
+    if (!a) return void 0;
+    n = unwrap(a);
   }
-  return void 0;
 }
 function isStringLiteral(node) {
   const n = unwrap(node);
   return n.type === "string_literal" || n.type === "concatenated_string" || n.type === "raw_string_literal";
 }
 function literalLength(node) {
-  const n = unwrap(node);
-  if (n.type === "concatenated_string") {
-    let total2 = 0;
-    for (const part of named(n)) {
-      const len = literalLength(part);
-      if (len === void 0) return void 0;
-      total2 += len;
-    }
-    return total2;
-  }
-  if (n.type !== "string_literal") return void 0;
   let total = 0;
-  for (const part of named(n)) {
-    if (part.type === "string_content") total += part.text.length;
-    else if (part.type === "escape_sequence") total += 1;
+  const parts2 = [node];
+  for (let part = parts2.pop(); part; part = parts2.pop()) {
+    const n = unwrap(part);
+    if (n.type === "concatenated_string") {
+      for (const inner of named(n)) parts2.push(inner);
+      continue;
+    }
+    if (n.type !== "string_literal") return void 0;
+    for (const piece of named(n)) {
+      if (piece.type === "string_content") total += piece.text.length;
+      else if (piece.type === "escape_sequence") total += 1;
+    }
   }
   return total;
 }
@@ -90827,22 +90950,22 @@ function typeSize(typeText) {
 var COMPARISON_OPERATORS = /* @__PURE__ */ new Set(["<", "<=", ">", ">=", "==", "!="]);
 var LOGICAL_OPERATORS = /* @__PURE__ */ new Set(["&&", "||"]);
 function identifiersIn(node, out2 = []) {
-  if (node.type === "identifier") {
-    out2.push(node.text);
-    return out2;
+  const pending = [node];
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    if (n.type === "identifier") {
+      out2.push(n.text);
+      continue;
+    }
+    if (n.type === "sizeof_expression" || n.type === "string_literal") continue;
+    let children;
+    if (n.type === "call_expression" || n.type === "field_expression") {
+      const inner = n.childForFieldName(n.type === "call_expression" ? "arguments" : "argument");
+      children = inner ? [inner] : [];
+    } else {
+      children = named(n);
+    }
+    for (let i2 = children.length - 1; i2 >= 0; i2--) pending.push(children[i2]);
   }
-  if (node.type === "sizeof_expression" || node.type === "string_literal") return out2;
-  if (node.type === "call_expression") {
-    const args2 = node.childForFieldName("arguments");
-    if (args2) identifiersIn(args2, out2);
-    return out2;
-  }
-  if (node.type === "field_expression") {
-    const arg = node.childForFieldName("argument");
-    if (arg) identifiersIn(arg, out2);
-    return out2;
-  }
-  for (const child2 of named(node)) identifiersIn(child2, out2);
   return out2;
 }
 function lineOf(node) {
@@ -91033,36 +91156,57 @@ var NULLABLE_CALLS = /* @__PURE__ */ new Set([
   "localtime",
   "gmtime"
 ]);
+var ARITHMETIC = /* @__PURE__ */ new Set(["+", "-", "*", "/"]);
 function evalConst(node, state3) {
-  const n = unwrap(node);
+  const pending = [node];
+  const values = [];
+  for (let item = pending.pop(); item !== void 0; item = pending.pop()) {
+    if (typeof item === "string") {
+      if (item === "negate") {
+        const v = values.pop();
+        values.push(v === void 0 ? void 0 : -v);
+        continue;
+      }
+      const b = values.pop();
+      const a = values.pop();
+      values.push(a === void 0 || b === void 0 ? void 0 : apply(item, a, b));
+      continue;
+    }
+    const n = unwrap(item);
+    if (n.type === "binary_expression") {
+      const left = n.childForFieldName("left");
+      const right = n.childForFieldName("right");
+      const op = n.childForFieldName("operator")?.type ?? "";
+      if (!left || !right || !ARITHMETIC.has(op)) values.push(void 0);
+      else pending.push(op, right, left);
+      continue;
+    }
+    if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "-") {
+      const arg = n.childForFieldName("argument");
+      if (arg) pending.push("negate", arg);
+      else values.push(void 0);
+      continue;
+    }
+    values.push(leafValue(n, state3));
+  }
+  return values.pop();
+}
+function apply(op, a, b) {
+  switch (op) {
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    default:
+      return b === 0 ? void 0 : Math.trunc(a / b);
+  }
+}
+function leafValue(n, state3) {
   const literal = numberValue(n);
   if (literal !== void 0) return literal;
   if (n.type === "identifier") return state3.constants.get(n.text);
-  if (n.type === "binary_expression") {
-    const left = n.childForFieldName("left");
-    const right = n.childForFieldName("right");
-    if (!left || !right) return void 0;
-    const a = evalConst(left, state3);
-    const b = evalConst(right, state3);
-    if (a === void 0 || b === void 0) return void 0;
-    switch (n.childForFieldName("operator")?.type) {
-      case "+":
-        return a + b;
-      case "-":
-        return a - b;
-      case "*":
-        return a * b;
-      case "/":
-        return b === 0 ? void 0 : Math.trunc(a / b);
-      default:
-        return void 0;
-    }
-  }
-  if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "-") {
-    const arg = n.childForFieldName("argument");
-    const v = arg ? evalConst(arg, state3) : void 0;
-    return v === void 0 ? void 0 : -v;
-  }
   if (n.type === "sizeof_expression") return sizeofValue(n, state3);
   if (n.type === "call_expression") {
     const name2 = calleeName(n);
@@ -91098,39 +91242,40 @@ function maxStringLength(node, state3) {
   return cap === void 0 ? void 0 : cap - 1;
 }
 function taintOf(node, state3) {
-  const n = unwrap(node);
-  switch (n.type) {
-    case "identifier":
-      return state3.taint.get(n.text);
-    case "sizeof_expression":
-    case "string_literal":
-    case "number_literal":
-    case "char_literal":
-      return void 0;
-    case "call_expression": {
-      const name2 = calleeName(n);
-      if (SOURCE_CALLS.has(name2)) return `${name2}()`;
-      if (BOUNDING_CALLS.has(name2)) return void 0;
-      for (const arg of callArgs(n)) {
-        const t = taintOf(arg, state3);
-        if (t) return t;
+  const pending = [node];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const n = unwrap(next);
+    let children = named(n);
+    switch (n.type) {
+      case "identifier": {
+        const taint = state3.taint.get(n.text);
+        if (taint) return taint;
+        continue;
       }
-      return void 0;
+      case "sizeof_expression":
+      case "string_literal":
+      case "number_literal":
+      case "char_literal":
+        continue;
+      case "call_expression": {
+        const name2 = calleeName(n);
+        if (SOURCE_CALLS.has(name2)) return `${name2}()`;
+        if (BOUNDING_CALLS.has(name2)) continue;
+        children = callArgs(n);
+        break;
+      }
+      case "binary_expression": {
+        const op = n.childForFieldName("operator")?.type;
+        if (op === "%" || op === "&") continue;
+        break;
+      }
+      case "conditional_expression": {
+        const arms = [n.childForFieldName("consequence"), n.childForFieldName("alternative")];
+        children = arms.filter((arm) => arm !== null);
+        break;
+      }
     }
-    case "binary_expression": {
-      const op = n.childForFieldName("operator")?.type;
-      if (op === "%" || op === "&") return void 0;
-      break;
-    }
-    case "conditional_expression": {
-      const a = n.childForFieldName("consequence");
-      const b = n.childForFieldName("alternative");
-      return a && taintOf(a, state3) || b && taintOf(b, state3) || void 0;
-    }
-  }
-  for (const child2 of named(n)) {
-    const t = taintOf(child2, state3);
-    if (t) return t;
+    for (let i2 = children.length - 1; i2 >= 0; i2--) pending.push(children[i2]);
   }
   return void 0;
 }
@@ -91869,20 +92014,24 @@ function assign(state3, name2, value, at) {
 var LOOKUP_NAME = /(^|_)(find|lookup|search|get|alloc|new|create|dup|open|next|first|parse)(_|$)|(find|lookup|alloc)/;
 var CALLER_SCALAR = /\b(int|long|short|size_t|ssize_t|u?int\d+_t|unsigned|u\d+|s\d+)\b/;
 function callerControlOf(value, state3) {
-  const n = unwrap(value);
-  if (n.type === "identifier") return state3.callerControlled.get(n.text);
-  if (n.type === "field_expression") {
-    const base = n.childForFieldName("argument");
-    const root = base ? unwrap(base) : void 0;
-    if (root?.type === "identifier" && state3.vars.get(root.text)?.isParam) return `${n.text} from the caller`;
-    return void 0;
-  }
-  if (n.type === "binary_expression") {
-    const op = n.childForFieldName("operator")?.type;
-    if (op !== "+" && op !== "-" && op !== "*" && op !== "<<") return void 0;
-    for (const side of [n.childForFieldName("left"), n.childForFieldName("right")]) {
-      const c = side ? callerControlOf(side, state3) : void 0;
-      if (c) return c;
+  const pending = [value];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const n = unwrap(next);
+    if (n.type === "identifier") {
+      const controlled = state3.callerControlled.get(n.text);
+      if (controlled) return controlled;
+    } else if (n.type === "field_expression") {
+      const base = n.childForFieldName("argument");
+      const root = base ? unwrap(base) : void 0;
+      if (root?.type === "identifier" && state3.vars.get(root.text)?.isParam)
+        return `${n.text} from the caller`;
+    } else if (n.type === "binary_expression") {
+      const op = n.childForFieldName("operator")?.type;
+      if (op !== "+" && op !== "-" && op !== "*" && op !== "<<") continue;
+      const right = n.childForFieldName("right");
+      const left = n.childForFieldName("left");
+      if (right) pending.push(right);
+      if (left) pending.push(left);
     }
   }
   return void 0;
@@ -91900,17 +92049,36 @@ var NARROW_TYPES = /* @__PURE__ */ new Set([
 ]);
 function analyseFunctionTree(root) {
   const walker = new Walker();
-  walker.visit(root);
+  walker.run(root);
   reportLeaks(walker.state);
   return walker.state.hits;
 }
 var Walker = class {
   state = new FlowState();
+  agenda = [];
   loopDepth = 0;
   /** Inside the target of an assignment: element accesses there store rather than load. */
   writing = false;
   /** Set while walking an if condition: how its comparisons bound the values used after it. */
   polarity;
+  run(root) {
+    this.agenda.push(root);
+    for (let step = this.agenda.pop(); step !== void 0; step = this.agenda.pop()) {
+      if (typeof step === "function") step();
+      else this.visit(step);
+    }
+  }
+  /** Schedules `steps` to run in order, next. Call it once per construct, with all of its remaining work. */
+  schedule(steps) {
+    for (let i2 = steps.length - 1; i2 >= 0; i2--) {
+      const step = steps[i2];
+      if (step) this.agenda.push(step);
+    }
+  }
+  /** A condition to walk as a step (see visitCondition). */
+  condition(node) {
+    return node ? () => this.visitCondition(node) : void 0;
+  }
   visit(node) {
     switch (node.type) {
       case "function_definition":
@@ -91963,8 +92131,7 @@ var Walker = class {
         this.visitCast(node);
         return;
       case "delete_expression":
-        this.visitChildren(node);
-        visitDelete(this.state, node);
+        this.visitChildren(node, () => visitDelete(this.state, node));
         return;
       case "sizeof_expression":
       case "comment":
@@ -91980,8 +92147,11 @@ var Walker = class {
         return;
     }
   }
-  visitChildren(node) {
-    for (const child2 of named(node)) this.visit(child2);
+  /** Schedules the named children in order, then `after`. */
+  visitChildren(node, after) {
+    if (after) this.agenda.push(after);
+    const children = named(node);
+    for (let i2 = children.length - 1; i2 >= 0; i2--) this.agenda.push(children[i2]);
   }
   visitFunction(node) {
     const declarator = node.childForFieldName("declarator");
@@ -92000,34 +92170,40 @@ var Walker = class {
         }
       }
     }
-    const body3 = node.childForFieldName("body");
-    if (body3) this.visit(body3);
+    this.schedule([node.childForFieldName("body")]);
   }
   visitDeclaration(node) {
     const typeText = node.childForFieldName("type")?.text ?? "";
+    const steps = [];
     for (const child2 of named(node)) {
       if (child2.type === "init_declarator") {
         const value = child2.childForFieldName("value");
-        if (value) this.visit(value);
-        const inner = child2.childForFieldName("declarator");
-        const name2 = inner ? declareVariable(this.state, inner, typeText, false) : void 0;
-        if (name2 && value) assign(this.state, name2, value, child2);
+        if (value) steps.push(value);
+        steps.push(() => {
+          const inner = child2.childForFieldName("declarator");
+          const name2 = inner ? declareVariable(this.state, inner, typeText, false) : void 0;
+          if (name2 && value) assign(this.state, name2, value, child2);
+        });
       } else if (child2.type === "identifier" || child2.type.endsWith("_declarator")) {
-        const name2 = declareVariable(this.state, child2, typeText, false);
-        const info3 = name2 ? this.state.vars.get(name2) : void 0;
-        if (name2 && info3?.array && info3.elemSize !== void 0 && !info3.typeText.includes("char")) {
-          this.state.initializedElements.set(name2, 0);
-        }
+        steps.push(() => {
+          const name2 = declareVariable(this.state, child2, typeText, false);
+          const info3 = name2 ? this.state.vars.get(name2) : void 0;
+          if (name2 && info3?.array && info3.elemSize !== void 0 && !info3.typeText.includes("char")) {
+            this.state.initializedElements.set(name2, 0);
+          }
+        });
       }
     }
+    this.schedule(steps);
   }
   visitAssignment(node) {
     const left = node.childForFieldName("left");
     const right = node.childForFieldName("right");
     const op = node.childForFieldName("operator")?.type ?? "=";
-    if (right) this.visit(right);
-    if (!left) return;
-    const target = unwrap(left);
+    this.schedule([right, left ? () => this.assignTo(node, unwrap(left), right, op) : void 0]);
+  }
+  /** The target side of an assignment, once its value has been walked. */
+  assignTo(node, target, right, op) {
     if (target.type === "identifier") {
       if (op === "=") {
         if (right) assign(this.state, target.text, right, node);
@@ -92050,9 +92226,13 @@ var Walker = class {
       }
     }
     this.writing = true;
-    this.visit(target);
-    this.writing = false;
-    if (target.type === "subscript_expression" && right) this.noteTerminator(target, right);
+    this.schedule([
+      target,
+      () => {
+        this.writing = false;
+        if (target.type === "subscript_expression" && right) this.noteTerminator(target, right);
+      }
+    ]);
   }
   /** `buf[k] = '\0'` fixes the string's length at k. */
   noteTerminator(target, right) {
@@ -92066,14 +92246,16 @@ var Walker = class {
   }
   visitCall(node) {
     const fn = node.childForFieldName("function");
-    if (fn && fn.type !== "identifier") this.visit(fn);
     const name2 = calleeName(node);
     const args2 = node.childForFieldName("arguments");
+    const steps = [];
+    if (fn && fn.type !== "identifier") steps.push(fn);
     if (args2) {
-      if (name2.includes("assert")) for (const arg of named(args2)) this.visitCondition(arg);
-      else this.visitChildren(args2);
+      const isAssert = name2.includes("assert");
+      for (const arg of named(args2)) steps.push(isAssert ? () => this.visitCondition(arg) : arg);
     }
-    handleCall(this.state, node, (n, at) => this.deref(n, at));
+    steps.push(() => handleCall(this.state, node, (n, at) => this.deref(n, at)));
+    this.schedule(steps);
   }
   read(node) {
     const name2 = node.text;
@@ -92105,88 +92287,110 @@ var Walker = class {
       state3.nullable.delete(name2);
     }
   }
+  /** A condition: its tested names count as NULL checks, `!` and `&&`/`||` are looked through. */
   visitCondition(node) {
-    const n = unwrap(node);
+    let n = unwrap(node);
+    for (; ; ) {
+      if (n.type !== "unary_expression" || n.childForFieldName("operator")?.type !== "!") break;
+      const arg = n.childForFieldName("argument");
+      if (!arg) return;
+      n = unwrap(arg);
+    }
     if (n.type === "identifier") {
       this.state.addCheck(n.text, n.startIndex, "null");
       this.read(n);
       return;
     }
-    if (n.type === "unary_expression" && n.childForFieldName("operator")?.type === "!") {
-      const arg = n.childForFieldName("argument");
-      if (arg) this.visitCondition(arg);
-      return;
-    }
     if (n.type === "binary_expression" && LOGICAL_OPERATORS.has(n.childForFieldName("operator")?.type ?? "")) {
-      const left = n.childForFieldName("left");
-      const right = n.childForFieldName("right");
-      if (left) this.visitCondition(left);
-      if (right) this.visitCondition(right);
+      this.schedule([
+        this.condition(n.childForFieldName("left")),
+        this.condition(n.childForFieldName("right"))
+      ]);
       return;
     }
-    this.visit(n);
+    this.schedule([n]);
   }
   visitIf(node) {
     const condition = node.childForFieldName("condition");
     const consequence = node.childForFieldName("consequence");
-    this.polarity = consequence && exits(consequence) ? "negated" : "direct";
-    if (condition) this.visitCondition(condition);
-    this.polarity = void 0;
-    const before = new Map(this.state.freed);
-    if (consequence) this.visit(consequence);
     const alternative = node.childForFieldName("alternative");
-    if (!alternative) return;
+    this.polarity = consequence && exits(consequence) ? "negated" : "direct";
+    this.schedule([
+      this.condition(condition),
+      () => {
+        this.polarity = void 0;
+        const before = new Map(this.state.freed);
+        this.schedule([consequence, alternative ? () => this.visitElse(alternative, before) : void 0]);
+      }
+    ]);
+  }
+  visitElse(alternative, before) {
     const afterThen = new Map(this.state.freed);
     this.state.freed.clear();
     for (const [k, v] of before) this.state.freed.set(k, v);
-    this.visit(alternative);
-    for (const [k, v] of afterThen) this.state.freed.set(k, v);
+    this.schedule([
+      alternative,
+      () => {
+        for (const [k, v] of afterThen) this.state.freed.set(k, v);
+      }
+    ]);
   }
   visitLoop(node) {
     const condition = node.childForFieldName("condition");
-    if (node.type === "while_statement" && condition) this.visitCondition(condition);
-    const body3 = node.childForFieldName("body");
-    this.loopDepth++;
-    if (body3) this.visit(body3);
-    this.loopDepth--;
-    if (node.type === "do_statement" && condition) this.visitCondition(condition);
+    const isWhile = node.type === "while_statement";
+    this.schedule([
+      isWhile ? this.condition(condition) : void 0,
+      () => this.loopDepth++,
+      node.childForFieldName("body"),
+      () => this.loopDepth--,
+      isWhile ? void 0 : this.condition(node.type === "do_statement" ? condition : null)
+    ]);
   }
   visitFor(node) {
-    const init2 = node.childForFieldName("initializer");
-    if (init2) this.visit(init2);
     const update3 = node.childForFieldName("update");
-    if (update3) for (const name2 of identifiersIn(update3)) this.state.constants.delete(name2);
     const condition = node.childForFieldName("condition");
-    let pushed = false;
-    if (condition) {
-      this.checkLoopBound(condition);
-      this.visitCondition(condition);
-      const c = unwrap(condition);
-      const op = c.childForFieldName("operator")?.type;
-      const left = c.childForFieldName("left");
-      const right = c.childForFieldName("right");
-      if (c.type === "binary_expression" && left && right && (op === "<" || op === "<=")) {
-        const variable = unwrap(left);
-        if (variable.type === "identifier") {
-          const bound2 = evalConst(right, this.state);
-          const inclusive = op === "<=";
-          this.state.loops.push({
-            variable: variable.text,
-            max: bound2 === void 0 ? void 0 : inclusive ? bound2 : bound2 - 1,
-            boundText: right.text,
-            inclusive,
-            boundNode: right
-          });
-          pushed = true;
-        }
+    this.schedule([
+      node.childForFieldName("initializer"),
+      () => {
+        if (update3) for (const name2 of identifiersIn(update3)) this.state.constants.delete(name2);
+        if (condition) this.checkLoopBound(condition);
+        this.schedule([
+          this.condition(condition),
+          () => {
+            const pushed = condition ? this.pushLoop(condition) : false;
+            this.schedule([
+              () => this.loopDepth++,
+              node.childForFieldName("body"),
+              update3,
+              () => {
+                this.loopDepth--;
+                if (pushed) this.state.loops.pop();
+              }
+            ]);
+          }
+        ]);
       }
-    }
-    const body3 = node.childForFieldName("body");
-    this.loopDepth++;
-    if (body3) this.visit(body3);
-    if (update3) this.visit(update3);
-    this.loopDepth--;
-    if (pushed) this.state.loops.pop();
+    ]);
+  }
+  /** `for (…; i < N; …)`: the index and its largest value, for the accesses in the body. */
+  pushLoop(condition) {
+    const c = unwrap(condition);
+    const op = c.childForFieldName("operator")?.type;
+    const left = c.childForFieldName("left");
+    const right = c.childForFieldName("right");
+    if (c.type !== "binary_expression" || !left || !right || op !== "<" && op !== "<=") return false;
+    const variable = unwrap(left);
+    if (variable.type !== "identifier") return false;
+    const bound2 = evalConst(right, this.state);
+    const inclusive = op === "<=";
+    this.state.loops.push({
+      variable: variable.text,
+      max: bound2 === void 0 ? void 0 : inclusive ? bound2 : bound2 - 1,
+      boundText: right.text,
+      inclusive,
+      boundNode: right
+    });
+    return true;
   }
   /** `for (i = 0; i < count; i++)` with count from input and never bounded: the loop runs as long as input says. */
   checkLoopBound(condition) {
@@ -92207,12 +92411,11 @@ var Walker = class {
     }
   }
   visitConditional(node) {
-    const condition = node.childForFieldName("condition");
-    if (condition) this.visitCondition(condition);
-    const a = node.childForFieldName("consequence");
-    const b = node.childForFieldName("alternative");
-    if (a) this.visit(a);
-    if (b) this.visit(b);
+    this.schedule([
+      this.condition(node.childForFieldName("condition")),
+      node.childForFieldName("consequence"),
+      node.childForFieldName("alternative")
+    ]);
   }
   visitBinary(node) {
     const op = node.childForFieldName("operator")?.type ?? "";
@@ -92223,12 +92426,13 @@ var Walker = class {
       return;
     }
     if (LOGICAL_OPERATORS.has(op)) {
-      this.visitCondition(left);
-      this.visitCondition(right);
+      this.schedule([this.condition(left), this.condition(right)]);
       return;
     }
-    this.visit(left);
-    this.visit(right);
+    this.schedule([left, right, () => this.checkBinary(node, op, left, right)]);
+  }
+  /** What an operator's use tells or risks, once both operands have been walked. */
+  checkBinary(node, op, left, right) {
     if (COMPARISON_OPERATORS.has(op)) {
       this.recordComparison(node, op, left, right);
       return;
@@ -92300,15 +92504,15 @@ var Walker = class {
       this.state.constants.delete(n.text);
       checkArithmetic(this.state, n.text, node, node.text.includes("--") ? "down" : "up");
     } else {
-      this.visit(arg);
+      this.schedule([arg]);
     }
   }
   visitSubscript(node) {
     const arg = node.childForFieldName("argument");
     const index = subscriptIndex(node);
-    if (arg) this.visit(arg);
-    if (index) this.visit(index);
-    if (!arg || !index) return;
+    this.schedule([arg, index, arg && index ? () => this.checkSubscript(node, arg, index) : void 0]);
+  }
+  checkSubscript(node, arg, index) {
     const a = unwrap(arg);
     if (a.type !== "identifier") {
       checkIndex(this.state, "", void 0, index, node);
@@ -92333,32 +92537,38 @@ var Walker = class {
         if (this.state.ownedAllocations.has(n.text)) this.state.ownedAllocations.delete(n.text);
         return;
       }
-      this.visit(arg);
+      this.schedule([arg]);
       return;
     }
-    this.visit(arg);
-    if (op === "*" && n.type === "identifier") {
-      this.deref(n.text, node);
-      const set = this.state.initializedElements.get(n.text);
-      if (set !== void 0 && this.writing) this.state.initializedElements.set(n.text, Math.max(set, 1));
-      else if (set === 0) {
-        this.state.hit("uninitialized-use", node, `*${n.text} is read before anything was stored there`);
-        this.state.initializedElements.delete(n.text);
-      }
+    if (op !== "*" || n.type !== "identifier") {
+      this.schedule([arg]);
+      return;
+    }
+    this.schedule([arg, () => this.checkDeref(node, n.text)]);
+  }
+  /** `*p`: a dereference, and a load or store of p's first element. */
+  checkDeref(node, name2) {
+    this.deref(name2, node);
+    const set = this.state.initializedElements.get(name2);
+    if (set !== void 0 && this.writing) this.state.initializedElements.set(name2, Math.max(set, 1));
+    else if (set === 0) {
+      this.state.hit("uninitialized-use", node, `*${name2} is read before anything was stored there`);
+      this.state.initializedElements.delete(name2);
     }
   }
   visitField(node) {
     const arg = node.childForFieldName("argument");
     if (!arg) return;
-    this.visit(arg);
     const n = unwrap(arg);
-    if (node.childForFieldName("operator")?.type === "->" && n.type === "identifier")
-      this.deref(n.text, node);
+    const arrow = node.childForFieldName("operator")?.type === "->" && n.type === "identifier";
+    this.schedule([arg, arrow ? () => this.deref(n.text, node) : void 0]);
   }
   visitCast(node) {
     const value = node.childForFieldName("value");
     if (!value) return;
-    this.visit(value);
+    this.schedule([value, () => this.checkNarrowing(node, value)]);
+  }
+  checkNarrowing(node, value) {
     const type = node.childForFieldName("type")?.text.replace(/\s+/g, " ").trim() ?? "";
     const n = unwrap(value);
     if (NARROW_TYPES.has(type) && n.type === "identifier") {
@@ -92378,9 +92588,10 @@ function mayBeAssignedBy(ident) {
   return !(name2.startsWith("print") || name2.endsWith("printf") || name2.startsWith("str") || name2.startsWith("mem"));
 }
 function findFunctionDeclarator(node) {
-  if (node.type === "function_declarator") return node;
-  const inner = node.childForFieldName("declarator");
-  return inner ? findFunctionDeclarator(inner) : void 0;
+  for (let d = node; d; d = d.childForFieldName("declarator")) {
+    if (d.type === "function_declarator") return d;
+  }
+  return void 0;
 }
 
 // src/model/rules/tree.ts
@@ -92415,7 +92626,7 @@ var SyntaxNode = class {
   equals(other) {
     return this === other;
   }
-  /** @internal used while copying */
+  /** @internal used while rebuilding */
   addChild(child2, field, isNamed) {
     if (field) {
       this.fields ??= {};
@@ -92448,62 +92659,32 @@ var SourceText = class {
     return lo;
   }
 };
-var typeCache = /* @__PURE__ */ new WeakMap();
-var fieldCache = /* @__PURE__ */ new WeakMap();
-function cacheFor(cache, language) {
-  let map = cache.get(language);
-  if (!map) {
-    map = /* @__PURE__ */ new Map();
-    cache.set(language, map);
+function syntaxTree(syntax) {
+  const { text, types: types2, fields, starts, ends, parents, grammar } = syntax;
+  const source = new SourceText(text);
+  const root = new SyntaxNode("translation_unit", 0, text.length, null, source);
+  const nodes = new Array(types2.length);
+  for (let i2 = 0; i2 < types2.length; i2++) {
+    const up = parents[i2];
+    const parent = up < 0 ? root : nodes[up];
+    const type = types2[i2];
+    const node = new SyntaxNode(grammar.types[type], starts[i2], ends[i2], parent, source);
+    nodes[i2] = node;
+    parent.addChild(node, grammar.fields[fields[i2]] ?? null, grammar.named[type]);
   }
-  return map;
-}
-function copyTree(tree, source) {
-  const language = tree.language;
-  const types2 = cacheFor(typeCache, language);
-  const fields = cacheFor(fieldCache, language);
-  const text = new SourceText(source);
-  const cursor = tree.walk();
-  const typeOf = (id) => {
-    let info3 = types2.get(id);
-    if (!info3) {
-      info3 = { type: language.nodeTypeForId(id) ?? "ERROR", named: language.nodeTypeIsNamed(id) };
-      types2.set(id, info3);
-    }
-    return info3;
-  };
-  const fieldOf = (id) => {
-    if (id === 0) return null;
-    let name2 = fields.get(id);
-    if (name2 === void 0) {
-      name2 = language.fieldNameForId(id);
-      fields.set(id, name2);
-    }
-    return name2;
-  };
-  try {
-    const copy = (parent, info3) => {
-      const node = new SyntaxNode(info3.type, cursor.startIndex, cursor.endIndex, parent, text);
-      if (cursor.gotoFirstChild()) {
-        do {
-          const field = fieldOf(cursor.currentFieldId);
-          const child2 = typeOf(cursor.nodeTypeId);
-          node.addChild(copy(node, child2), field, child2.named);
-        } while (cursor.gotoNextSibling());
-        cursor.gotoParent();
-      }
-      return node;
-    };
-    return copy(null, typeOf(cursor.nodeTypeId));
-  } finally {
-    cursor.delete();
-  }
+  return root;
 }
 
 // src/model/rules/engine.ts
 function lacksReturnType(root, source) {
   if (root.namedChildren.some((child2) => child2?.type === "function_definition")) return false;
   return /^\s*[A-Za-z_][\w:~]*\s*\(/.test(source);
+}
+function checkTree(root) {
+  const hits = analyseFunctionTree(root);
+  hits.sort((a, b) => ruleInfo(b.ruleId).confidence - ruleInfo(a.ruleId).confidence || a.line - b.line);
+  const top = hits[0];
+  return { hits, confidence: top ? ruleInfo(top.ruleId).confidence : NO_HIT_CONFIDENCE };
 }
 var RulesEngine = class {
   parsers = /* @__PURE__ */ new Map();
@@ -92515,25 +92696,35 @@ var RulesEngine = class {
     }
     return parser;
   }
-  async run(source, lang) {
+  /**
+   * The hits in `source`. `syntax`, the extraction's tree of the same text, saves the parse; where it
+   * holds no definition (a macro-named block), the function is parsed on its own as without it, so both
+   * ways give the same answer.
+   */
+  async run(source, lang, syntax) {
+    if (syntax) {
+      const root = syntaxTree(syntax);
+      if (!lacksReturnType(root, syntax.text)) return checkTree(root);
+    }
+    return checkTree(syntaxTree(await this.parse(source, lang)));
+  }
+  /** Parses `source` on its own and copies its syntax out of tree-sitter. */
+  async parse(source, lang) {
     const parser = await this.parser(lang);
-    let tree = parser.parse(source);
-    let prefixed = false;
-    if (tree && lacksReturnType(tree.rootNode, source)) {
+    let text = source;
+    let tree = parser.parse(text);
+    if (tree && lacksReturnType(tree.rootNode, text)) {
       const retry3 = parser.parse(`int ${source}`);
       if (retry3) {
         tree.delete();
         tree = retry3;
-        prefixed = true;
+        text = `int ${source}`;
       }
     }
     if (!tree)
       throw new Error(`tree-sitter returned no tree for a ${lang} function of ${source.length} characters`);
     try {
-      const hits = analyseFunctionTree(copyTree(tree, prefixed ? `int ${source}` : source));
-      hits.sort((a, b) => ruleInfo(b.ruleId).confidence - ruleInfo(a.ruleId).confidence || a.line - b.line);
-      const top = hits[0];
-      return { hits, confidence: top ? ruleInfo(top.ruleId).confidence : NO_HIT_CONFIDENCE };
+      return copyRootSyntax(tree.rootNode, text);
     } finally {
       tree.delete();
     }
@@ -92545,9 +92736,28 @@ var RulesEngine = class {
 };
 
 // src/model/rules/index.ts
+var VERDICT_SHAPE = 2;
 function rulesHash() {
   const ids = RULES.map((rule) => `${rule.id}@${rule.version}`).join("\n");
-  return createHash6("sha256").update(ids).digest("hex").slice(0, 16);
+  return createHash6("sha256").update(`verdict-shape@${VERDICT_SHAPE}
+`).update(ids).digest("hex").slice(0, 16);
+}
+function distinctWeaknesses(hits) {
+  const seen = /* @__PURE__ */ new Set();
+  const weaknesses = [];
+  for (const hit of hits) {
+    if (seen.has(hit.ruleId)) continue;
+    seen.add(hit.ruleId);
+    const rule = ruleInfo(hit.ruleId);
+    weaknesses.push({
+      cwe: rule.cwe,
+      line: hit.line,
+      reason: hit.reason,
+      confidence: rule.confidence,
+      id: rule.id
+    });
+  }
+  return weaknesses;
 }
 async function createRulesBackend() {
   const engine = new RulesEngine();
@@ -92557,18 +92767,20 @@ async function createRulesBackend() {
     name: "rules",
     model,
     promptHash: promptHash2,
+    usesSyntax: true,
     async analyse(fn, signal) {
       signal?.throwIfAborted();
       let result;
       try {
-        result = await engine.run(fn.source, fn.lang);
+        result = await engine.run(fn.source, fn.lang, fn.syntax);
       } catch (error2) {
         const where2 = fn.file ? `${fn.file}${fn.name ? ` (${fn.name})` : ""}` : fn.name ?? "function";
         throw new BackendError(`rules backend could not analyse ${where2}: ${String(error2)}`, false, {
           cause: error2
         });
       }
-      const top = result.hits[0];
+      const hits = distinctWeaknesses(result.hits);
+      const top = hits[0];
       if (!top) {
         return {
           vulnerable: false,
@@ -92579,17 +92791,17 @@ async function createRulesBackend() {
           promptHash: promptHash2
         };
       }
-      const ids = [...new Set(result.hits.map((hit) => hit.ruleId))];
       return {
         vulnerable: true,
-        confidence: result.confidence,
-        cwe: ruleInfo(top.ruleId).cwe,
-        rawAnswer: ids.join(","),
+        confidence: top.confidence,
+        cwe: top.cwe,
+        rawAnswer: hits.map((hit) => hit.id).join(","),
         backend: "rules",
         model,
         promptHash: promptHash2,
         reason: top.reason,
-        line: top.line
+        line: top.line,
+        hits
       };
     },
     close: () => engine.close()
@@ -93186,11 +93398,12 @@ function cutShort(before, definition) {
   return before.lastChild?.isMissing ? before : void 0;
 }
 var Collector = class {
-  constructor(text, starts, lang, file) {
+  constructor(text, starts, lang, file, keepSyntax) {
     this.text = text;
     this.starts = starts;
     this.lang = lang;
     this.file = file;
+    this.keepSyntax = keepSyntax;
   }
   functions = [];
   /**
@@ -93269,14 +93482,16 @@ var Collector = class {
     const lineStart = this.starts[startRow] ?? 0;
     const lead = this.text.slice(lineStart, first.startIndex);
     const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
-    this.functions.push({
+    const fn = {
       file: this.file,
       name: name2,
       start: startRow + 1,
       end: endRow + 1,
       lang: this.lang,
       source: this.text.slice(from, last.endIndex)
-    });
+    };
+    if (this.keepSyntax?.(fn)) fn.syntax = copyDefinitionSyntax(first, last, this.text, from);
+    this.functions.push(fn);
   }
 };
 function errorRatio(tree, lineCount) {
@@ -93303,13 +93518,13 @@ function errorRatio(tree, lineCount) {
   for (let row = 0; row < lineCount; row++) count2 += bad[row];
   return Math.min(1, count2 / Math.max(1, lineCount));
 }
-async function extractFunctions(text, lang, file) {
+async function extractFunctions(text, lang, file, keepSyntax) {
   const parser = await parserFor(lang);
   const tree = parser.parse(text);
   if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
   try {
     const starts = lineStarts(text);
-    const collector = new Collector(text, starts, lang, file);
+    const collector = new Collector(text, starts, lang, file, keepSyntax);
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith("\n") ? starts.length - 1 : starts.length;
@@ -94038,7 +94253,8 @@ async function findChangedFunctions(allChanges, readFile4, options = {}) {
     try {
       const { text, lossy: lossy2 } = decodeSource(bytes);
       const lang2 = languageOf(path12, text);
-      parsed = { lang: lang2, lossy: lossy2, ...await extractFunctions(text, lang2, path12) };
+      const keep = options.keepSyntax ? (fn) => touches(fn, change) : void 0;
+      parsed = { lang: lang2, lossy: lossy2, ...await extractFunctions(text, lang2, path12, keep) };
     } catch (error2) {
       const message = error2 instanceof Error ? error2.message : String(error2);
       skip(path12, "unparsed", `extracting its functions failed (${message}); review the change by hand`);
@@ -94160,11 +94376,12 @@ function withProgress(options, total, onProgress) {
 }
 async function runPipeline(input) {
   const started = performance.now();
-  const extracted = await findChangedFunctions(input.changes, input.readFile, input.extract ?? {});
+  const extract = { ...input.extract, keepSyntax: input.backend.usesSyntax === true };
+  const extracted = await findChangedFunctions(input.changes, input.readFile, extract);
   const { functions } = extracted;
   const analyseStarted = performance.now();
   const outcomes = await analyseAll(
-    functions.map((fn) => ({ source: fn.source, lang: fn.lang, name: fn.name, file: fn.file })),
+    functions.map(({ source, lang, name: name2, file, syntax }) => ({ source, lang, name: name2, file, syntax })),
     input.backend,
     withProgress(input.analyse ?? {}, functions.length, input.onProgress)
   );

@@ -53,11 +53,12 @@ function withProgress(
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const started = performance.now();
-  const extracted = await findChangedFunctions(input.changes, input.readFile, input.extract ?? {});
+  const extract = { ...input.extract, keepSyntax: input.backend.usesSyntax === true };
+  const extracted = await findChangedFunctions(input.changes, input.readFile, extract);
   const { functions } = extracted;
   const analyseStarted = performance.now();
   const outcomes = await analyseAll(
-    functions.map((fn) => ({ source: fn.source, lang: fn.lang, name: fn.name, file: fn.file })),
+    functions.map(({ source, lang, name, file, syntax }) => ({ source, lang, name, file, syntax })),
     input.backend,
     withProgress(input.analyse ?? {}, functions.length, input.onProgress),
   );

@@ -66,6 +66,40 @@ export interface ChangedFunction {
    * function was not selected by a change. A finding with no better line points here.
    */
   firstChangedLine?: number;
+  /**
+   * The function's syntax tree as extraction parsed it, kept only when asked (`ExtractOptions.keepSyntax`,
+   * for a backend that reads syntax): the rules backend then need not parse the function again. Never
+   * serialised, never part of a cache key or fingerprint.
+   */
+  syntax?: FunctionSyntax;
+}
+
+/**
+ * A function's syntax tree copied out of tree-sitter into flat arrays, in preorder, while the file's tree
+ * was alive (src/extract/syntax.ts). Plain data: a backend rebuilds what it needs from it without
+ * WebAssembly. Nodes that no field names and the grammar calls anonymous (punctuation) are left out.
+ */
+export interface FunctionSyntax {
+  /** The function's source as parsed; every offset below is a UTF-16 index into it. */
+  text: string;
+  /** Per node: the grammar's type id. */
+  types: Uint16Array;
+  /** Per node: the id of the field it fills in its parent, 0 for none. */
+  fields: Uint16Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  /** Per node: its parent's index, -1 for the top-level nodes (the definition and any prefix before it). */
+  parents: Int32Array;
+  /** The grammar's names by id, shared by every function of the language. */
+  grammar: SyntaxGrammar;
+}
+
+/** Names of a grammar's node types and fields by id, filled in as ids are met. */
+export interface SyntaxGrammar {
+  types: string[];
+  /** Named (a rule of the grammar) rather than anonymous (a literal token such as `;` or `+`). */
+  named: boolean[];
+  fields: (string | null)[];
 }
 
 /** What a backend needs to judge a function: evaluation samples have no file or name. */
@@ -74,6 +108,8 @@ export interface FunctionInput {
   lang: Lang;
   name?: string;
   file?: string;
+  /** The extraction's syntax tree of `source`, when it kept one; a backend that reads syntax parses without it. */
+  syntax?: FunctionSyntax;
 }
 
 /** The five classes of the Draper VDISC labels the seed's model was trained on. */

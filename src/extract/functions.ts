@@ -8,6 +8,7 @@ import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { ChangedFunction, Lang } from '../types.ts';
 import { createParser } from './languages.ts';
 import { cleanName, declaredName, qualify } from './names.ts';
+import { copyDefinitionSyntax } from './syntax.ts';
 
 /** A function definition found in a file (the same shape the later stages receive). */
 export type FunctionDef = ChangedFunction;
@@ -110,6 +111,7 @@ class Collector {
     private readonly starts: number[],
     private readonly lang: Lang,
     private readonly file: string,
+    private readonly keepSyntax?: (fn: FunctionDef) => boolean,
   ) {}
 
   /**
@@ -196,14 +198,16 @@ class Collector {
     // Keep the first line's indentation; if other code shares that line, start at the definition.
     const lead = this.text.slice(lineStart, first.startIndex);
     const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
-    this.functions.push({
+    const fn: FunctionDef = {
       file: this.file,
       name,
       start: startRow + 1,
       end: endRow + 1,
       lang: this.lang,
       source: this.text.slice(from, last.endIndex),
-    });
+    };
+    if (this.keepSyntax?.(fn)) fn.syntax = copyDefinitionSyntax(first, last, this.text, from);
+    this.functions.push(fn);
   }
 }
 
@@ -243,15 +247,21 @@ function errorRatio(tree: Tree, lineCount: number): number {
 /**
  * Parses `text` and returns every function definition in it. `file` is only copied into the results.
  * Never throws on malformed code: what tree-sitter recovers is returned and `errorRatio` says how much
- * of the file it could not parse.
+ * of the file it could not parse. `keepSyntax`, when given, is asked about each definition while the tree
+ * is alive: those it wants get their `syntax` copied out (for a backend that reads syntax).
  */
-export async function extractFunctions(text: string, lang: Lang, file: string): Promise<FileFunctions> {
+export async function extractFunctions(
+  text: string,
+  lang: Lang,
+  file: string,
+  keepSyntax?: (fn: FunctionDef) => boolean,
+): Promise<FileFunctions> {
   const parser = await parserFor(lang);
   const tree = parser.parse(text);
   if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
   try {
     const starts = lineStarts(text);
-    const collector = new Collector(text, starts, lang, file);
+    const collector = new Collector(text, starts, lang, file, keepSyntax);
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;

@@ -28,6 +28,8 @@ export interface ExtractOptions {
   paths?: string[];
   /** Paths matching one of these globs are left out and listed as 'ignored-path'. */
   pathsIgnore?: string[];
+  /** Keep each changed function's syntax tree (`ChangedFunction.syntax`) for a backend that reads it. */
+  keepSyntax?: boolean;
 }
 
 /** What happened to one C/C++ file that was parsed. */
@@ -222,7 +224,8 @@ export async function findChangedFunctions(
     try {
       const { text, lossy } = decodeSource(bytes);
       const lang = languageOf(path, text)!;
-      parsed = { lang, lossy, ...(await extractFunctions(text, lang, path)) };
+      const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) : undefined;
+      parsed = { lang, lossy, ...(await extractFunctions(text, lang, path, keep)) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       skip(path, 'unparsed', `extracting its functions failed (${message}); review the change by hand`);

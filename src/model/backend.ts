@@ -19,6 +19,11 @@ export interface Backend {
    * cache keys on the function's language and source.
    */
   cacheSource?(fn: FunctionInput): string;
+  /**
+   * Reads `FunctionInput.syntax` (the rules backend): the pipeline then asks extraction to keep each
+   * changed function's syntax tree, which saves parsing the function again.
+   */
+  readonly usesSyntax?: boolean;
   /** Releases sockets, parsers and the like. */
   close?(): Promise<void>;
 }

@@ -84,6 +84,58 @@ describe.each(fixturePairs())('rule $rule', ({ rule, lang, bad, good }) => {
   });
 });
 
+describe('several weaknesses in one function', () => {
+  // An unchecked malloc beside an overflowing sprintf: both must reach the report, each at its own line.
+  const source = `char *greet(const char *name)
+{
+    char *msg = malloc(16);
+    char *tag = malloc(8);
+    char buf[8];
+    sprintf(buf, "hello %s", "world!!");
+    strcpy(msg, buf);
+    strcpy(tag, name);
+    return msg;
+}
+`;
+
+  it('lists each rule that fired once, strongest first, with its own line, class and reason', async () => {
+    const verdict = await backend.analyse({ source, lang: 'c' });
+    expect(verdict.hits?.map((h) => [h.id, h.line, h.cwe, h.confidence])).toEqual([
+      ['copy-exceeds-destination', 6, 'CWE-120', 0.9],
+      ['unchecked-null-result', 7, 'CWE-476', 0.65],
+      ['unbounded-copy', 8, 'CWE-120', 0.6],
+      ['memory-leak', 4, 'CWE-other', 0.45],
+    ]);
+    expect(verdict.hits?.[0]?.reason).toBe('sprintf() writes up to 14 bytes into 8');
+    expect(verdict.hits?.[1]?.reason).toBe('msg from malloc() may be NULL and is not checked');
+  });
+
+  it('keeps the verdict itself as the strongest hit', async () => {
+    const verdict = await backend.analyse({ source, lang: 'c' });
+    const top = verdict.hits![0]!;
+    expect(verdict).toMatchObject({
+      vulnerable: true,
+      confidence: top.confidence,
+      cwe: top.cwe,
+      reason: top.reason,
+      line: top.line,
+      rawAnswer: 'copy-exceeds-destination,unchecked-null-result,unbounded-copy,memory-leak',
+    });
+  });
+
+  it('names a rule that fires on several lines once, at its first line', async () => {
+    // tag's unchecked use on line 8 is the same weakness as msg's on line 7
+    const verdict = await backend.analyse({ source, lang: 'c' });
+    expect(verdict.hits?.filter((h) => h.id === 'unchecked-null-result')).toHaveLength(1);
+  });
+
+  it('gives a clean function no hits', async () => {
+    const verdict = await backend.analyse({ source: 'int f(int x)\n{\n    return x;\n}\n', lang: 'c' });
+    expect(verdict.vulnerable).toBe(false);
+    expect(verdict.hits).toBeUndefined();
+  });
+});
+
 describe('untrusted input', () => {
   it('ignores comments that claim the code is safe', async () => {
     const bad = readFileSync(join(fixtures, 'format-string-external.bad.c'), 'utf8');

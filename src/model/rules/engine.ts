@@ -1,11 +1,14 @@
-// Parses one function on its own and runs the checks. Parsers are reused per language; trees are freed.
-import type { Node, Parser } from 'web-tree-sitter';
+// Runs the checks over one function: on the extraction's syntax tree when it kept one, else on a parse of
+// the function on its own (evaluation samples, callers without extraction). Parsers are reused per
+// language; trees are freed as soon as their syntax is copied out.
+import type { Parser } from 'web-tree-sitter';
 import { createParser } from '../../extract/languages.ts';
-import type { Lang } from '../../types.ts';
+import { copyRootSyntax } from '../../extract/syntax.ts';
+import type { FunctionSyntax, Lang } from '../../types.ts';
 import { NO_HIT_CONFIDENCE, ruleInfo } from './catalog.ts';
 import { analyseFunctionTree } from './flow.ts';
 import type { Hit } from './state.ts';
-import { copyTree } from './tree.ts';
+import { type SyntaxNode, syntaxTree } from './tree.ts';
 
 export interface RulesResult {
   /** Every rule that fired, strongest first (highest confidence, then earliest line). */
@@ -13,9 +16,26 @@ export interface RulesResult {
   confidence: number;
 }
 
-function lacksReturnType(root: Node, source: string): boolean {
+/** The root of a tree-sitter tree or of its copy: only its top-level node types are read. */
+interface TopLevel {
+  readonly namedChildren: readonly ({ readonly type: string } | null)[];
+}
+
+/**
+ * A function whose signature parsed as a call: extracted functions often start at the name, their
+ * return type on the line above, and a macro-named block (`TEST(Suite, Case) { … }`) reads as a call
+ * followed by a block.
+ */
+function lacksReturnType(root: TopLevel, source: string): boolean {
   if (root.namedChildren.some((child) => child?.type === 'function_definition')) return false;
   return /^\s*[A-Za-z_][\w:~]*\s*\(/.test(source);
+}
+
+export function checkTree(root: SyntaxNode): RulesResult {
+  const hits = analyseFunctionTree(root);
+  hits.sort((a, b) => ruleInfo(b.ruleId).confidence - ruleInfo(a.ruleId).confidence || a.line - b.line);
+  const top = hits[0];
+  return { hits, confidence: top ? ruleInfo(top.ruleId).confidence : NO_HIT_CONFIDENCE };
 }
 
 export class RulesEngine {
@@ -30,28 +50,38 @@ export class RulesEngine {
     return parser;
   }
 
-  async run(source: string, lang: Lang): Promise<RulesResult> {
+  /**
+   * The hits in `source`. `syntax`, the extraction's tree of the same text, saves the parse; where it
+   * holds no definition (a macro-named block), the function is parsed on its own as without it, so both
+   * ways give the same answer.
+   */
+  async run(source: string, lang: Lang, syntax?: FunctionSyntax): Promise<RulesResult> {
+    if (syntax) {
+      const root = syntaxTree(syntax);
+      if (!lacksReturnType(root, syntax.text)) return checkTree(root);
+    }
+    return checkTree(syntaxTree(await this.parse(source, lang)));
+  }
+
+  /** Parses `source` on its own and copies its syntax out of tree-sitter. */
+  async parse(source: string, lang: Lang): Promise<FunctionSyntax> {
     const parser = await this.parser(lang);
-    let tree = parser.parse(source);
-    let prefixed = false;
-    if (tree && lacksReturnType(tree.rootNode, source)) {
-      // Extracted functions often start at the name, their return type on the line above: without it the
-      // signature parses as a declaration and the parameters are lost. Prefixing on the same line keeps
-      // every line number as it was.
+    let text = source;
+    let tree = parser.parse(text);
+    if (tree && lacksReturnType(tree.rootNode, text)) {
+      // Without its return type the signature parses as a declaration and the parameters are lost.
+      // Prefixing on the same line keeps every line number as it was.
       const retry = parser.parse(`int ${source}`);
       if (retry) {
         tree.delete();
         tree = retry;
-        prefixed = true;
+        text = `int ${source}`;
       }
     }
     if (!tree)
       throw new Error(`tree-sitter returned no tree for a ${lang} function of ${source.length} characters`);
     try {
-      const hits = analyseFunctionTree(copyTree(tree, prefixed ? `int ${source}` : source));
-      hits.sort((a, b) => ruleInfo(b.ruleId).confidence - ruleInfo(a.ruleId).confidence || a.line - b.line);
-      const top = hits[0];
-      return { hits, confidence: top ? ruleInfo(top.ruleId).confidence : NO_HIT_CONFIDENCE };
+      return copyRootSyntax(tree.rootNode, text);
     } finally {
       tree.delete();
     }

@@ -41,20 +41,51 @@ const NARROW_TYPES = new Set([
 /** Runs every check over the tree of one function and returns what fired. */
 export function analyseFunctionTree(root: Node): Hit[] {
   const walker = new Walker();
-  walker.visit(root);
+  walker.run(root);
   reportLeaks(walker.state);
   return walker.state.hits;
 }
 
+/** A node to visit, or the rest of a construct's own work once the nodes scheduled before it are done. */
+type Step = Node | (() => void);
+
+/**
+ * Visits in source order without recursion: deeply nested code (5,000 nested blocks or parentheses) must
+ * not overflow the call stack. Each `visitX` does what comes before its first child at once and
+ * schedules the rest with `schedule`, in order; the agenda is a stack, so everything a scheduled node
+ * schedules in turn runs before the steps after it — the order a recursive walk would have.
+ */
 class Walker {
   readonly state = new FlowState();
+  private readonly agenda: Step[] = [];
   private loopDepth = 0;
   /** Inside the target of an assignment: element accesses there store rather than load. */
   private writing = false;
   /** Set while walking an if condition: how its comparisons bound the values used after it. */
   private polarity: Polarity | undefined;
 
-  visit(node: Node): void {
+  run(root: Node): void {
+    this.agenda.push(root);
+    for (let step = this.agenda.pop(); step !== undefined; step = this.agenda.pop()) {
+      if (typeof step === 'function') step();
+      else this.visit(step);
+    }
+  }
+
+  /** Schedules `steps` to run in order, next. Call it once per construct, with all of its remaining work. */
+  private schedule(steps: readonly (Step | null | undefined)[]): void {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i];
+      if (step) this.agenda.push(step);
+    }
+  }
+
+  /** A condition to walk as a step (see visitCondition). */
+  private condition(node: Node | null | undefined): Step | undefined {
+    return node ? () => this.visitCondition(node) : undefined;
+  }
+
+  private visit(node: Node): void {
     switch (node.type) {
       case 'function_definition':
         this.visitFunction(node);
@@ -106,8 +137,7 @@ class Walker {
         this.visitCast(node);
         return;
       case 'delete_expression':
-        this.visitChildren(node);
-        visitDelete(this.state, node);
+        this.visitChildren(node, () => visitDelete(this.state, node));
         return;
       case 'sizeof_expression':
       case 'comment':
@@ -124,8 +154,11 @@ class Walker {
     }
   }
 
-  private visitChildren(node: Node): void {
-    for (const child of named(node)) this.visit(child);
+  /** Schedules the named children in order, then `after`. */
+  private visitChildren(node: Node, after?: () => void): void {
+    if (after) this.agenda.push(after);
+    const children = named(node);
+    for (let i = children.length - 1; i >= 0; i--) this.agenda.push(children[i]!);
   }
 
   private visitFunction(node: Node): void {
@@ -145,36 +178,43 @@ class Walker {
         }
       }
     }
-    const body = node.childForFieldName('body');
-    if (body) this.visit(body);
+    this.schedule([node.childForFieldName('body')]);
   }
 
   private visitDeclaration(node: Node): void {
     const typeText = node.childForFieldName('type')?.text ?? '';
+    const steps: Step[] = [];
     for (const child of named(node)) {
       if (child.type === 'init_declarator') {
         const value = child.childForFieldName('value');
-        if (value) this.visit(value);
-        const inner = child.childForFieldName('declarator');
-        const name = inner ? declareVariable(this.state, inner, typeText, false) : undefined;
-        if (name && value) assign(this.state, name, value, child);
+        if (value) steps.push(value);
+        steps.push(() => {
+          const inner = child.childForFieldName('declarator');
+          const name = inner ? declareVariable(this.state, inner, typeText, false) : undefined;
+          if (name && value) assign(this.state, name, value, child);
+        });
       } else if (child.type === 'identifier' || child.type.endsWith('_declarator')) {
-        const name = declareVariable(this.state, child, typeText, false);
-        const info = name ? this.state.vars.get(name) : undefined;
-        if (name && info?.array && info.elemSize !== undefined && !info.typeText.includes('char')) {
-          this.state.initializedElements.set(name, 0);
-        }
+        steps.push(() => {
+          const name = declareVariable(this.state, child, typeText, false);
+          const info = name ? this.state.vars.get(name) : undefined;
+          if (name && info?.array && info.elemSize !== undefined && !info.typeText.includes('char')) {
+            this.state.initializedElements.set(name, 0);
+          }
+        });
       }
     }
+    this.schedule(steps);
   }
 
   private visitAssignment(node: Node): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.type ?? '=';
-    if (right) this.visit(right);
-    if (!left) return;
-    const target = unwrap(left);
+    this.schedule([right, left ? () => this.assignTo(node, unwrap(left), right, op) : undefined]);
+  }
+
+  /** The target side of an assignment, once its value has been walked. */
+  private assignTo(node: Node, target: Node, right: Node | null, op: string): void {
     if (target.type === 'identifier') {
       if (op === '=') {
         if (right) assign(this.state, target.text, right, node);
@@ -197,9 +237,13 @@ class Walker {
       }
     }
     this.writing = true;
-    this.visit(target);
-    this.writing = false;
-    if (target.type === 'subscript_expression' && right) this.noteTerminator(target, right);
+    this.schedule([
+      target,
+      () => {
+        this.writing = false;
+        if (target.type === 'subscript_expression' && right) this.noteTerminator(target, right);
+      },
+    ]);
   }
 
   /** `buf[k] = '\0'` fixes the string's length at k. */
@@ -215,14 +259,16 @@ class Walker {
 
   private visitCall(node: Node): void {
     const fn = node.childForFieldName('function');
-    if (fn && fn.type !== 'identifier') this.visit(fn);
     const name = calleeName(node);
     const args = node.childForFieldName('arguments');
+    const steps: Step[] = [];
+    if (fn && fn.type !== 'identifier') steps.push(fn);
     if (args) {
-      if (name.includes('assert')) for (const arg of named(args)) this.visitCondition(arg);
-      else this.visitChildren(args);
+      const isAssert = name.includes('assert');
+      for (const arg of named(args)) steps.push(isAssert ? () => this.visitCondition(arg) : arg);
     }
-    handleCall(this.state, node, (n, at) => this.deref(n, at));
+    steps.push(() => handleCall(this.state, node, (n, at) => this.deref(n, at)));
+    this.schedule(steps);
   }
 
   private read(node: Node): void {
@@ -260,95 +306,120 @@ class Walker {
     }
   }
 
+  /** A condition: its tested names count as NULL checks, `!` and `&&`/`||` are looked through. */
   private visitCondition(node: Node): void {
-    const n = unwrap(node);
+    let n = unwrap(node);
+    for (;;) {
+      if (n.type !== 'unary_expression' || n.childForFieldName('operator')?.type !== '!') break;
+      const arg = n.childForFieldName('argument');
+      if (!arg) return;
+      n = unwrap(arg);
+    }
     if (n.type === 'identifier') {
       this.state.addCheck(n.text, n.startIndex, 'null');
       this.read(n);
-      return;
-    }
-    if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '!') {
-      const arg = n.childForFieldName('argument');
-      if (arg) this.visitCondition(arg);
       return;
     }
     if (
       n.type === 'binary_expression' &&
       LOGICAL_OPERATORS.has(n.childForFieldName('operator')?.type ?? '')
     ) {
-      const left = n.childForFieldName('left');
-      const right = n.childForFieldName('right');
-      if (left) this.visitCondition(left);
-      if (right) this.visitCondition(right);
+      this.schedule([
+        this.condition(n.childForFieldName('left')),
+        this.condition(n.childForFieldName('right')),
+      ]);
       return;
     }
-    this.visit(n);
+    this.schedule([n]);
   }
 
   private visitIf(node: Node): void {
     const condition = node.childForFieldName('condition');
     const consequence = node.childForFieldName('consequence');
+    const alternative = node.childForFieldName('alternative');
     // `if (n > max) return;` bounds n from above for the code after it; `if (n > max) { use(n); }` from below
     this.polarity = consequence && exits(consequence) ? 'negated' : 'direct';
-    if (condition) this.visitCondition(condition);
-    this.polarity = undefined;
-    const before = new Map(this.state.freed);
-    if (consequence) this.visit(consequence);
-    const alternative = node.childForFieldName('alternative');
-    if (!alternative) return;
+    this.schedule([
+      this.condition(condition),
+      () => {
+        this.polarity = undefined;
+        // what the then-branch frees is not freed on the else-branch; after the if, either may have run
+        const before = new Map(this.state.freed);
+        this.schedule([consequence, alternative ? () => this.visitElse(alternative, before) : undefined]);
+      },
+    ]);
+  }
+
+  private visitElse(alternative: Node, before: Map<string, number>): void {
     const afterThen = new Map(this.state.freed);
     this.state.freed.clear();
     for (const [k, v] of before) this.state.freed.set(k, v);
-    this.visit(alternative);
-    for (const [k, v] of afterThen) this.state.freed.set(k, v);
+    this.schedule([
+      alternative,
+      () => {
+        for (const [k, v] of afterThen) this.state.freed.set(k, v);
+      },
+    ]);
   }
 
   private visitLoop(node: Node): void {
     const condition = node.childForFieldName('condition');
-    if (node.type === 'while_statement' && condition) this.visitCondition(condition);
-    const body = node.childForFieldName('body');
-    this.loopDepth++;
-    if (body) this.visit(body);
-    this.loopDepth--;
-    if (node.type === 'do_statement' && condition) this.visitCondition(condition);
+    const isWhile = node.type === 'while_statement';
+    this.schedule([
+      isWhile ? this.condition(condition) : undefined,
+      () => this.loopDepth++,
+      node.childForFieldName('body'),
+      () => this.loopDepth--,
+      isWhile ? undefined : this.condition(node.type === 'do_statement' ? condition : null),
+    ]);
   }
 
   private visitFor(node: Node): void {
-    const init = node.childForFieldName('initializer');
-    if (init) this.visit(init);
     const update = node.childForFieldName('update');
-    if (update) for (const name of identifiersIn(update)) this.state.constants.delete(name);
     const condition = node.childForFieldName('condition');
-    let pushed = false;
-    if (condition) {
-      this.checkLoopBound(condition);
-      this.visitCondition(condition);
-      const c = unwrap(condition);
-      const op = c.childForFieldName('operator')?.type;
-      const left = c.childForFieldName('left');
-      const right = c.childForFieldName('right');
-      if (c.type === 'binary_expression' && left && right && (op === '<' || op === '<=')) {
-        const variable = unwrap(left);
-        if (variable.type === 'identifier') {
-          const bound = evalConst(right, this.state);
-          const inclusive = op === '<=';
-          this.state.loops.push({
-            variable: variable.text,
-            max: bound === undefined ? undefined : inclusive ? bound : bound - 1,
-            boundText: right.text,
-            inclusive,
-            boundNode: right,
-          });
-          pushed = true;
-        }
-      }
-    }
-    const body = node.childForFieldName('body');
-    this.loopDepth++;
-    if (body) this.visit(body);
-    if (update) this.visit(update);
-    this.loopDepth--;
-    if (pushed) this.state.loops.pop();
+    this.schedule([
+      node.childForFieldName('initializer'),
+      () => {
+        if (update) for (const name of identifiersIn(update)) this.state.constants.delete(name);
+        if (condition) this.checkLoopBound(condition);
+        this.schedule([
+          this.condition(condition),
+          () => {
+            const pushed = condition ? this.pushLoop(condition) : false;
+            this.schedule([
+              () => this.loopDepth++,
+              node.childForFieldName('body'),
+              update,
+              () => {
+                this.loopDepth--;
+                if (pushed) this.state.loops.pop();
+              },
+            ]);
+          },
+        ]);
+      },
+    ]);
+  }
+
+  /** `for (…; i < N; …)`: the index and its largest value, for the accesses in the body. */
+  private pushLoop(condition: Node): boolean {
+    const c = unwrap(condition);
+    const op = c.childForFieldName('operator')?.type;
+    const left = c.childForFieldName('left');
+    const right = c.childForFieldName('right');
+    if (c.type !== 'binary_expression' || !left || !right || (op !== '<' && op !== '<=')) return false;
+    const variable = unwrap(left);
+    if (variable.type !== 'identifier') return false;
+    const bound = evalConst(right, this.state);
+    const inclusive = op === '<=';
+    this.state.loops.push({
+      variable: variable.text,
+      max: bound === undefined ? undefined : inclusive ? bound : bound - 1,
+      boundText: right.text,
+      inclusive,
+      boundNode: right,
+    });
+    return true;
   }
 
   /** `for (i = 0; i < count; i++)` with count from input and never bounded: the loop runs as long as input says. */
@@ -370,12 +441,11 @@ class Walker {
   }
 
   private visitConditional(node: Node): void {
-    const condition = node.childForFieldName('condition');
-    if (condition) this.visitCondition(condition);
-    const a = node.childForFieldName('consequence');
-    const b = node.childForFieldName('alternative');
-    if (a) this.visit(a);
-    if (b) this.visit(b);
+    this.schedule([
+      this.condition(node.childForFieldName('condition')),
+      node.childForFieldName('consequence'),
+      node.childForFieldName('alternative'),
+    ]);
   }
 
   private visitBinary(node: Node): void {
@@ -387,12 +457,14 @@ class Walker {
       return;
     }
     if (LOGICAL_OPERATORS.has(op)) {
-      this.visitCondition(left);
-      this.visitCondition(right);
+      this.schedule([this.condition(left), this.condition(right)]);
       return;
     }
-    this.visit(left);
-    this.visit(right);
+    this.schedule([left, right, () => this.checkBinary(node, op, left, right)]);
+  }
+
+  /** What an operator's use tells or risks, once both operands have been walked. */
+  private checkBinary(node: Node, op: string, left: Node, right: Node): void {
     if (COMPARISON_OPERATORS.has(op)) {
       this.recordComparison(node, op, left, right);
       return;
@@ -471,16 +543,17 @@ class Walker {
       this.state.constants.delete(n.text);
       checkArithmetic(this.state, n.text, node, node.text.includes('--') ? 'down' : 'up');
     } else {
-      this.visit(arg);
+      this.schedule([arg]);
     }
   }
 
   private visitSubscript(node: Node): void {
     const arg = node.childForFieldName('argument');
     const index = subscriptIndex(node);
-    if (arg) this.visit(arg);
-    if (index) this.visit(index);
-    if (!arg || !index) return;
+    this.schedule([arg, index, arg && index ? () => this.checkSubscript(node, arg, index) : undefined]);
+  }
+
+  private checkSubscript(node: Node, arg: Node, index: Node): void {
     const a = unwrap(arg);
     if (a.type !== 'identifier') {
       // p->table[i]: no size known, but the index can still be unchecked
@@ -508,34 +581,42 @@ class Walker {
         if (this.state.ownedAllocations.has(n.text)) this.state.ownedAllocations.delete(n.text);
         return;
       }
-      this.visit(arg);
+      this.schedule([arg]);
       return;
     }
-    this.visit(arg);
-    if (op === '*' && n.type === 'identifier') {
-      this.deref(n.text, node);
-      const set = this.state.initializedElements.get(n.text);
-      if (set !== undefined && this.writing) this.state.initializedElements.set(n.text, Math.max(set, 1));
-      else if (set === 0) {
-        this.state.hit('uninitialized-use', node, `*${n.text} is read before anything was stored there`);
-        this.state.initializedElements.delete(n.text);
-      }
+    if (op !== '*' || n.type !== 'identifier') {
+      this.schedule([arg]);
+      return;
+    }
+    this.schedule([arg, () => this.checkDeref(node, n.text)]);
+  }
+
+  /** `*p`: a dereference, and a load or store of p's first element. */
+  private checkDeref(node: Node, name: string): void {
+    this.deref(name, node);
+    const set = this.state.initializedElements.get(name);
+    if (set !== undefined && this.writing) this.state.initializedElements.set(name, Math.max(set, 1));
+    else if (set === 0) {
+      this.state.hit('uninitialized-use', node, `*${name} is read before anything was stored there`);
+      this.state.initializedElements.delete(name);
     }
   }
 
   private visitField(node: Node): void {
     const arg = node.childForFieldName('argument');
     if (!arg) return;
-    this.visit(arg);
     const n = unwrap(arg);
-    if (node.childForFieldName('operator')?.type === '->' && n.type === 'identifier')
-      this.deref(n.text, node);
+    const arrow = node.childForFieldName('operator')?.type === '->' && n.type === 'identifier';
+    this.schedule([arg, arrow ? () => this.deref(n.text, node) : undefined]);
   }
 
   private visitCast(node: Node): void {
     const value = node.childForFieldName('value');
     if (!value) return;
-    this.visit(value);
+    this.schedule([value, () => this.checkNarrowing(node, value)]);
+  }
+
+  private checkNarrowing(node: Node, value: Node): void {
     const type = node.childForFieldName('type')?.text.replace(/\s+/g, ' ').trim() ?? '';
     const n = unwrap(value);
     if (NARROW_TYPES.has(type) && n.type === 'identifier') {
@@ -566,7 +647,8 @@ function mayBeAssignedBy(ident: Node): boolean {
 }
 
 function findFunctionDeclarator(node: Node): Node | undefined {
-  if (node.type === 'function_declarator') return node;
-  const inner = node.childForFieldName('declarator');
-  return inner ? findFunctionDeclarator(inner) : undefined;
+  for (let d: Node | null = node; d; d = d.childForFieldName('declarator')) {
+    if (d.type === 'function_declarator') return d;
+  }
+  return undefined;
 }

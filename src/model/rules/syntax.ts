@@ -72,25 +72,25 @@ export function subscriptIndex(node: Node): Node | null {
  * `(char *)data`; undefined for anything else.
  */
 export function baseName(node: Node): string | undefined {
-  const n = unwrap(node);
-  if (n.type === 'identifier') return n.text;
-  if (n.type === 'binary_expression') {
-    const op = n.childForFieldName('operator')?.type;
-    const left = n.childForFieldName('left');
-    if ((op === '+' || op === '-') && left) return baseName(left);
-  }
-  if (n.type === 'pointer_expression') {
-    const arg = n.childForFieldName('argument');
-    if (arg && n.childForFieldName('operator')?.type === '&') {
-      const inner = unwrap(arg);
-      if (inner.type === 'subscript_expression') {
-        const a = inner.childForFieldName('argument');
-        return a ? baseName(a) : undefined;
-      }
-      return inner.type === 'identifier' ? inner.text : undefined;
+  let n = unwrap(node);
+  for (;;) {
+    if (n.type === 'identifier') return n.text;
+    if (n.type === 'binary_expression') {
+      const op = n.childForFieldName('operator')?.type;
+      const left = n.childForFieldName('left');
+      if ((op !== '+' && op !== '-') || !left) return undefined;
+      n = unwrap(left);
+      continue;
     }
+    if (n.type !== 'pointer_expression') return undefined;
+    const arg = n.childForFieldName('argument');
+    if (!arg || n.childForFieldName('operator')?.type !== '&') return undefined;
+    const inner = unwrap(arg);
+    if (inner.type !== 'subscript_expression') return inner.type === 'identifier' ? inner.text : undefined;
+    const a = inner.childForFieldName('argument');
+    if (!a) return undefined;
+    n = unwrap(a);
   }
-  return undefined;
 }
 
 export function isStringLiteral(node: Node): boolean {
@@ -100,21 +100,20 @@ export function isStringLiteral(node: Node): boolean {
 
 /** Length in characters of a plain string literal, escapes counted once; undefined for anything else. */
 export function literalLength(node: Node): number | undefined {
-  const n = unwrap(node);
-  if (n.type === 'concatenated_string') {
-    let total = 0;
-    for (const part of named(n)) {
-      const len = literalLength(part);
-      if (len === undefined) return undefined;
-      total += len;
-    }
-    return total;
-  }
-  if (n.type !== 'string_literal') return undefined;
   let total = 0;
-  for (const part of named(n)) {
-    if (part.type === 'string_content') total += part.text.length;
-    else if (part.type === 'escape_sequence') total += 1;
+  // a concatenation ("a" "b" PRIu64) counts only if every part is a plain literal
+  const parts = [node];
+  for (let part = parts.pop(); part; part = parts.pop()) {
+    const n = unwrap(part);
+    if (n.type === 'concatenated_string') {
+      for (const inner of named(n)) parts.push(inner);
+      continue;
+    }
+    if (n.type !== 'string_literal') return undefined;
+    for (const piece of named(n)) {
+      if (piece.type === 'string_content') total += piece.text.length;
+      else if (piece.type === 'escape_sequence') total += 1;
+    }
   }
   return total;
 }
@@ -175,24 +174,24 @@ export function typeSize(typeText: string): number | undefined {
 export const COMPARISON_OPERATORS = new Set(['<', '<=', '>', '>=', '==', '!=']);
 export const LOGICAL_OPERATORS = new Set(['&&', '||']);
 
-/** Identifiers (variables) inside an expression, skipping callee names, fields and sizeof operands. */
+/** Identifiers (variables) inside an expression, in source order, skipping callee names, fields and sizeof operands. */
 export function identifiersIn(node: Node, out: string[] = []): string[] {
-  if (node.type === 'identifier') {
-    out.push(node.text);
-    return out;
+  const pending = [node];
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    if (n.type === 'identifier') {
+      out.push(n.text);
+      continue;
+    }
+    if (n.type === 'sizeof_expression' || n.type === 'string_literal') continue;
+    let children: readonly Node[];
+    if (n.type === 'call_expression' || n.type === 'field_expression') {
+      const inner = n.childForFieldName(n.type === 'call_expression' ? 'arguments' : 'argument');
+      children = inner ? [inner] : [];
+    } else {
+      children = named(n);
+    }
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
   }
-  if (node.type === 'sizeof_expression' || node.type === 'string_literal') return out;
-  if (node.type === 'call_expression') {
-    const args = node.childForFieldName('arguments');
-    if (args) identifiersIn(args, out);
-    return out;
-  }
-  if (node.type === 'field_expression') {
-    const arg = node.childForFieldName('argument');
-    if (arg) identifiersIn(arg, out);
-    return out;
-  }
-  for (const child of named(node)) identifiersIn(child, out);
   return out;
 }
 

@@ -1,7 +1,8 @@
-// A plain-JS copy of a tree-sitter tree. The checks ask for fields and children many times per node;
-// each such question on a web-tree-sitter Node crosses into WebAssembly and allocates, so copying the
-// tree once with a cursor and walking the copy is several times faster.
-import type { Language, Tree } from 'web-tree-sitter';
+// The nodes the checks walk, rebuilt in plain JavaScript from a FunctionSyntax (flat arrays copied out of
+// tree-sitter, by extraction or by the engine's own parse). The checks ask for fields and children many
+// times per node; each such question on a web-tree-sitter Node would cross into WebAssembly and
+// allocate, so the copy is taken once with a cursor and these objects answer from memory.
+import type { FunctionSyntax } from '../../types.ts';
 
 export class SyntaxNode {
   readonly namedChildren: SyntaxNode[] = [];
@@ -42,7 +43,7 @@ export class SyntaxNode {
     return this === other;
   }
 
-  /** @internal used while copying */
+  /** @internal used while rebuilding */
   addChild(child: SyntaxNode, field: string | null, isNamed: boolean): void {
     if (field) {
       this.fields ??= {};
@@ -77,63 +78,22 @@ class SourceText {
   }
 }
 
-interface TypeInfo {
-  type: string;
-  named: boolean;
-}
-
-// Type and field names by numeric id, per grammar: asking the cursor for ids avoids a string copy per node.
-const typeCache = new WeakMap<Language, Map<number, TypeInfo>>();
-const fieldCache = new WeakMap<Language, Map<number, string | null>>();
-
-function cacheFor<T>(cache: WeakMap<Language, Map<number, T>>, language: Language): Map<number, T> {
-  let map = cache.get(language);
-  if (!map) {
-    map = new Map();
-    cache.set(language, map);
+/**
+ * The tree of a FunctionSyntax under a `translation_unit` root spanning its text, as a parse of the text
+ * on its own would have it. One pass in preorder: a node's parent always comes before it.
+ */
+export function syntaxTree(syntax: FunctionSyntax): SyntaxNode {
+  const { text, types, fields, starts, ends, parents, grammar } = syntax;
+  const source = new SourceText(text);
+  const root = new SyntaxNode('translation_unit', 0, text.length, null, source);
+  const nodes: SyntaxNode[] = new Array(types.length);
+  for (let i = 0; i < types.length; i++) {
+    const up = parents[i]!;
+    const parent = up < 0 ? root : nodes[up]!;
+    const type = types[i]!;
+    const node = new SyntaxNode(grammar.types[type]!, starts[i]!, ends[i]!, parent, source);
+    nodes[i] = node;
+    parent.addChild(node, grammar.fields[fields[i]!] ?? null, grammar.named[type]!);
   }
-  return map;
-}
-
-/** Copies the tree; `source` must be the text the tree was parsed from. */
-export function copyTree(tree: Tree, source: string): SyntaxNode {
-  const language = tree.language;
-  const types = cacheFor(typeCache, language);
-  const fields = cacheFor(fieldCache, language);
-  const text = new SourceText(source);
-  const cursor = tree.walk();
-  const typeOf = (id: number): TypeInfo => {
-    let info = types.get(id);
-    if (!info) {
-      info = { type: language.nodeTypeForId(id) ?? 'ERROR', named: language.nodeTypeIsNamed(id) };
-      types.set(id, info);
-    }
-    return info;
-  };
-  const fieldOf = (id: number): string | null => {
-    if (id === 0) return null;
-    let name = fields.get(id);
-    if (name === undefined) {
-      name = language.fieldNameForId(id);
-      fields.set(id, name);
-    }
-    return name;
-  };
-  try {
-    const copy = (parent: SyntaxNode | null, info: TypeInfo): SyntaxNode => {
-      const node = new SyntaxNode(info.type, cursor.startIndex, cursor.endIndex, parent, text);
-      if (cursor.gotoFirstChild()) {
-        do {
-          const field = fieldOf(cursor.currentFieldId);
-          const child = typeOf(cursor.nodeTypeId);
-          node.addChild(copy(node, child), field, child.named);
-        } while (cursor.gotoNextSibling());
-        cursor.gotoParent();
-      }
-      return node;
-    };
-    return copy(null, typeOf(cursor.nodeTypeId));
-  } finally {
-    cursor.delete();
-  }
+  return root;
 }

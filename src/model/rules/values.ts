@@ -81,37 +81,67 @@ export const NULLABLE_CALLS = new Set([
   'gmtime',
 ]);
 
-/** Constant value of an integer expression (byte counts, indices); undefined when not constant here. */
+/** An operator of evalConst's evaluation, applied to the values of its operands. */
+type Arithmetic = '+' | '-' | '*' | '/' | 'negate';
+const ARITHMETIC = new Set(['+', '-', '*', '/']);
+
+/**
+ * Constant value of an integer expression (byte counts, indices); undefined when not constant here.
+ * Evaluated in postorder with explicit stacks, so a sum thousands of terms long cannot overflow the call stack.
+ */
 export function evalConst(node: Node, state: FlowState): number | undefined {
-  const n = unwrap(node);
+  const pending: (Node | Arithmetic)[] = [node];
+  const values: (number | undefined)[] = [];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (typeof item === 'string') {
+      if (item === 'negate') {
+        const v = values.pop();
+        values.push(v === undefined ? undefined : -v);
+        continue;
+      }
+      const b = values.pop();
+      const a = values.pop();
+      values.push(a === undefined || b === undefined ? undefined : apply(item, a, b));
+      continue;
+    }
+    const n = unwrap(item);
+    if (n.type === 'binary_expression') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      const op = n.childForFieldName('operator')?.type ?? '';
+      if (!left || !right || !ARITHMETIC.has(op)) values.push(undefined);
+      else pending.push(op as Arithmetic, right, left);
+      continue;
+    }
+    if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '-') {
+      const arg = n.childForFieldName('argument');
+      if (arg) pending.push('negate', arg);
+      else values.push(undefined);
+      continue;
+    }
+    values.push(leafValue(n, state));
+  }
+  return values.pop();
+}
+
+function apply(op: Arithmetic, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    default:
+      return b === 0 ? undefined : Math.trunc(a / b);
+  }
+}
+
+/** The value of an expression that is not arithmetic: a literal, a known constant, sizeof, strlen. */
+function leafValue(n: Node, state: FlowState): number | undefined {
   const literal = numberValue(n);
   if (literal !== undefined) return literal;
   if (n.type === 'identifier') return state.constants.get(n.text);
-  if (n.type === 'binary_expression') {
-    const left = n.childForFieldName('left');
-    const right = n.childForFieldName('right');
-    if (!left || !right) return undefined;
-    const a = evalConst(left, state);
-    const b = evalConst(right, state);
-    if (a === undefined || b === undefined) return undefined;
-    switch (n.childForFieldName('operator')?.type) {
-      case '+':
-        return a + b;
-      case '-':
-        return a - b;
-      case '*':
-        return a * b;
-      case '/':
-        return b === 0 ? undefined : Math.trunc(a / b);
-      default:
-        return undefined;
-    }
-  }
-  if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '-') {
-    const arg = n.childForFieldName('argument');
-    const v = arg ? evalConst(arg, state) : undefined;
-    return v === undefined ? undefined : -v;
-  }
   if (n.type === 'sizeof_expression') return sizeofValue(n, state);
   if (n.type === 'call_expression') {
     const name = calleeName(n);
@@ -150,42 +180,47 @@ export function maxStringLength(node: Node, state: FlowState): number | undefine
   return cap === undefined ? undefined : cap - 1;
 }
 
-/** The external source an expression carries, if any. */
+/**
+ * The external source an expression carries, if any: the first found in source order. Calls to input
+ * functions are sources; bounding calls, `%`/`&` and literals carry none; a ternary carries what either
+ * arm does. An explicit stack: deeply nested expressions must not overflow the call stack.
+ */
 export function taintOf(node: Node, state: FlowState): string | undefined {
-  const n = unwrap(node);
-  switch (n.type) {
-    case 'identifier':
-      return state.taint.get(n.text);
-    case 'sizeof_expression':
-    case 'string_literal':
-    case 'number_literal':
-    case 'char_literal':
-      return undefined;
-    case 'call_expression': {
-      const name = calleeName(n);
-      if (SOURCE_CALLS.has(name)) return `${name}()`;
-      if (BOUNDING_CALLS.has(name)) return undefined;
-      for (const arg of callArgs(n)) {
-        const t = taintOf(arg, state);
-        if (t) return t;
+  const pending = [node];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const n = unwrap(next);
+    let children: readonly Node[] = named(n);
+    switch (n.type) {
+      case 'identifier': {
+        const taint = state.taint.get(n.text);
+        if (taint) return taint;
+        continue;
       }
-      return undefined;
+      case 'sizeof_expression':
+      case 'string_literal':
+      case 'number_literal':
+      case 'char_literal':
+        continue;
+      case 'call_expression': {
+        const name = calleeName(n);
+        if (SOURCE_CALLS.has(name)) return `${name}()`;
+        if (BOUNDING_CALLS.has(name)) continue;
+        children = callArgs(n);
+        break;
+      }
+      case 'binary_expression': {
+        const op = n.childForFieldName('operator')?.type;
+        if (op === '%' || op === '&') continue;
+        break;
+      }
+      case 'conditional_expression': {
+        // a MIN-like ternary bounds the value whichever way it goes only if both arms are bounded
+        const arms = [n.childForFieldName('consequence'), n.childForFieldName('alternative')];
+        children = arms.filter((arm): arm is Node => arm !== null);
+        break;
+      }
     }
-    case 'binary_expression': {
-      const op = n.childForFieldName('operator')?.type;
-      if (op === '%' || op === '&') return undefined;
-      break;
-    }
-    case 'conditional_expression': {
-      // a MIN-like ternary bounds the value whichever way it goes only if both arms are bounded
-      const a = n.childForFieldName('consequence');
-      const b = n.childForFieldName('alternative');
-      return (a && taintOf(a, state)) || (b && taintOf(b, state)) || undefined;
-    }
-  }
-  for (const child of named(n)) {
-    const t = taintOf(child, state);
-    if (t) return t;
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
   }
   return undefined;
 }

@@ -137,22 +137,29 @@ const LOOKUP_NAME =
 /** Integer parameter types whose value the caller chooses. */
 export const CALLER_SCALAR = /\b(int|long|short|size_t|ssize_t|u?int\d+_t|unsigned|u\d+|s\d+)\b/;
 
-/** `len` of `hdr->len` where hdr is a parameter, or arithmetic over caller-controlled scalars. */
+/**
+ * `len` of `hdr->len` where hdr is a parameter, or arithmetic over caller-controlled scalars: the first
+ * found, left operand first (an explicit stack, for long sums).
+ */
 function callerControlOf(value: Node, state: FlowState): string | undefined {
-  const n = unwrap(value);
-  if (n.type === 'identifier') return state.callerControlled.get(n.text);
-  if (n.type === 'field_expression') {
-    const base = n.childForFieldName('argument');
-    const root = base ? unwrap(base) : undefined;
-    if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam) return `${n.text} from the caller`;
-    return undefined;
-  }
-  if (n.type === 'binary_expression') {
-    const op = n.childForFieldName('operator')?.type;
-    if (op !== '+' && op !== '-' && op !== '*' && op !== '<<') return undefined;
-    for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) {
-      const c = side ? callerControlOf(side, state) : undefined;
-      if (c) return c;
+  const pending = [value];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const n = unwrap(next);
+    if (n.type === 'identifier') {
+      const controlled = state.callerControlled.get(n.text);
+      if (controlled) return controlled;
+    } else if (n.type === 'field_expression') {
+      const base = n.childForFieldName('argument');
+      const root = base ? unwrap(base) : undefined;
+      if (root?.type === 'identifier' && state.vars.get(root.text)?.isParam)
+        return `${n.text} from the caller`;
+    } else if (n.type === 'binary_expression') {
+      const op = n.childForFieldName('operator')?.type;
+      if (op !== '+' && op !== '-' && op !== '*' && op !== '<<') continue;
+      const right = n.childForFieldName('right');
+      const left = n.childForFieldName('left');
+      if (right) pending.push(right);
+      if (left) pending.push(left);
     }
   }
   return undefined;

@@ -1,0 +1,165 @@
+// A function's syntax tree copied out of a live tree-sitter tree into flat typed arrays (FunctionSyntax).
+// Extraction takes one of each changed function when a backend reads syntax, so the rules backend does
+// not parse the function a second time; the rules backend takes one of the trees it parses itself.
+//
+// Every question asked of a web-tree-sitter node or cursor crosses into WebAssembly, so the copy walks
+// one TreeCursor and asks each node the least it can: type and field always, positions only for nodes
+// it keeps. Punctuation that no field names is unreachable for a reader of the copy and is skipped
+// whole. The walk is iterative: 5,000 nested blocks must not overflow the call stack.
+import type { Language, Node, TreeCursor } from 'web-tree-sitter';
+import type { FunctionSyntax, SyntaxGrammar } from '../types.ts';
+
+/** The ERROR symbol's id in tree-sitter (`(TSSymbol)-1`); stored under the first unused id instead. */
+const ERROR_SYMBOL = 0xffff;
+
+interface Grammar {
+  tables: SyntaxGrammar;
+  /** Where ERROR nodes' type is stored: one past the grammar's own ids, so the tables stay dense. */
+  errorId: number;
+}
+
+const grammars = new WeakMap<Language, Grammar>();
+
+/** The grammar's names and named flags, read once per language (a few hundred ids). */
+function grammarOf(language: Language): Grammar {
+  let grammar = grammars.get(language);
+  if (!grammar) {
+    const count = language.nodeTypeCount;
+    const types: string[] = [];
+    const named: boolean[] = [];
+    for (let id = 0; id < count; id++) {
+      types.push(language.nodeTypeForId(id) ?? 'ERROR');
+      named.push(language.nodeTypeIsNamed(id));
+    }
+    types.push('ERROR');
+    named.push(language.nodeTypeIsNamed(ERROR_SYMBOL));
+    const fields: (string | null)[] = [null];
+    for (let id = 1; id <= language.fieldCount; id++) fields.push(language.fieldNameForId(id));
+    grammar = { tables: { types, named, fields }, errorId: count };
+    grammars.set(language, grammar);
+  }
+  return grammar;
+}
+
+/** Growable typed columns: sized from the first subtree's descendant count, doubled when short. */
+class Columns {
+  types: Uint16Array;
+  fields: Uint16Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  parents: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.types = new Uint16Array(capacity);
+    this.fields = new Uint16Array(capacity);
+    this.starts = new Uint32Array(capacity);
+    this.ends = new Uint32Array(capacity);
+    this.parents = new Int32Array(capacity);
+  }
+
+  push(type: number, field: number, start: number, end: number, parent: number): number {
+    if (this.length === this.types.length) this.grow();
+    const i = this.length++;
+    this.types[i] = type;
+    this.fields[i] = field;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.parents[i] = parent;
+    return i;
+  }
+
+  private grow(): void {
+    const size = Math.max(16, this.types.length * 2);
+    const widen = <T extends Uint16Array | Uint32Array | Int32Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.types = widen(this.types, new Uint16Array(size));
+    this.fields = widen(this.fields, new Uint16Array(size));
+    this.starts = widen(this.starts, new Uint32Array(size));
+    this.ends = widen(this.ends, new Uint32Array(size));
+    this.parents = widen(this.parents, new Int32Array(size));
+  }
+}
+
+/**
+ * Copies the node under the cursor and its subtree into `out`, offsets shifted by -from; with `siblings`,
+ * then each following sibling of that node and its subtree too.
+ */
+function copyFrom(cursor: TreeCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+  let parent = -1;
+  let depth = 0;
+  for (;;) {
+    const symbol = cursor.nodeTypeId;
+    const type = symbol === ERROR_SYMBOL ? grammar.errorId : symbol;
+    // A top-level node's field belongs to the tree it was cut from, not to the copy.
+    const field = depth === 0 ? 0 : cursor.currentFieldId;
+    if (grammar.tables.named[type] || field !== 0) {
+      const index = out.push(type, field, cursor.startIndex - from, cursor.endIndex - from, parent);
+      if (cursor.gotoFirstChild()) {
+        parent = index;
+        depth++;
+        continue;
+      }
+    }
+    for (;;) {
+      if (cursor.gotoNextSibling()) {
+        if (depth > 0 || siblings) break;
+        return;
+      }
+      if (depth === 0) return;
+      cursor.gotoParent();
+      depth--;
+      parent = out.parents[parent]!;
+    }
+  }
+}
+
+function trimmed(text: string, columns: Columns, grammar: Grammar): FunctionSyntax {
+  const n = columns.length;
+  return {
+    text,
+    types: columns.types.slice(0, n),
+    fields: columns.fields.slice(0, n),
+    starts: columns.starts.slice(0, n),
+    ends: columns.ends.slice(0, n),
+    parents: columns.parents.slice(0, n),
+    grammar: grammar.tables,
+  };
+}
+
+/**
+ * The syntax of one definition as extraction found it: `first` is where its source begins (the
+ * definition, or a `template`/`extern "C"` wrapper, or a macro-cut declaration before it) and `last` the
+ * node it ends with; the top-level nodes are `first` and its next siblings up to the one holding `last`.
+ * `text` is the parsed text and `from` the offset the function's source starts at in it.
+ */
+export function copyDefinitionSyntax(first: Node, last: Node, text: string, from: number): FunctionSyntax {
+  const end = last.endIndex;
+  const grammar = grammarOf(first.tree.language);
+  const columns = new Columns(first.descendantCount);
+  const cursor = first.walk();
+  try {
+    for (let top: Node | null = first; top; top = top.endIndex < end ? top.nextSibling : null) {
+      if (top !== first) cursor.reset(top);
+      copyFrom(cursor, grammar, from, columns, false);
+    }
+  } finally {
+    cursor.delete();
+  }
+  return trimmed(text.slice(from, end), columns, grammar);
+}
+
+/** The syntax of a whole parsed text (a function parsed on its own): the root's children are the top level. */
+export function copyRootSyntax(root: Node, text: string): FunctionSyntax {
+  const grammar = grammarOf(root.tree.language);
+  const columns = new Columns(root.descendantCount);
+  const cursor = root.walk();
+  try {
+    if (cursor.gotoFirstChild()) copyFrom(cursor, grammar, 0, columns, true);
+  } finally {
+    cursor.delete();
+  }
+  return trimmed(text, columns, grammar);
+}
