@@ -95091,7 +95091,10 @@ async function analyse(config, apiKey, octokit, pr, files, changes) {
     model: config.model,
     apiKey,
     prompt: config.prompt,
-    timeoutSeconds: config.timeoutSeconds
+    timeoutSeconds: config.timeoutSeconds,
+    // What the server taught the client mid-run (a lower logprobs limit, token-id answers): it changes
+    // what a confidence means, so it is an annotation on the run.
+    onNotice: (message) => warning(`vulnreview: ${message}`)
   });
   const { notice: notice2 } = created;
   const watched = watchBackend(created.backend);

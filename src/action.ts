@@ -161,6 +161,9 @@ async function analyse(
     apiKey,
     prompt: config.prompt,
     timeoutSeconds: config.timeoutSeconds,
+    // What the server taught the client mid-run (a lower logprobs limit, token-id answers): it changes
+    // what a confidence means, so it is an annotation on the run.
+    onNotice: (message) => core.warning(`vulnreview: ${message}`),
   });
   const { notice } = created;
   const watched = watchBackend(created.backend);

@@ -8,6 +8,8 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerScanCommand, type ScanOptions, scan, scanOptionsFrom } from '../src/commands/scan.ts';
 import { startModelServer } from './helpers/model-server.ts';
+import { countsUnboundedCopies } from './helpers/servers/engine.ts';
+import { startTgi } from './helpers/servers/tgi.ts';
 
 const schema = JSON.parse(
   readFileSync(new URL('./testdata/report/sarif-schema-2.1.0.json', import.meta.url), 'utf8'),
@@ -148,6 +150,20 @@ describe('vulnreview scan on a git repository', () => {
     } finally {
       await server.close();
       rmSync(join(repo, 'src/new.c'));
+      execFileSync('git', ['checkout', '-q', '--', 'src/a.c'], { cwd: repo });
+    }
+  });
+
+  it('tells the user when the server made the client lower its logprobs request', async () => {
+    writeFileSync(join(repo, 'src/a.c'), CHANGED);
+    // TGI started with --max-top-n-tokens 2 refuses the default 5: the client asks within 2 and says so.
+    const server = await startTgi({ adapters: { lora: countsUnboundedCopies }, maxTopNTokens: 2 });
+    try {
+      const r = await runScan({ backend: 'endpoint', endpoint: server.url, model: 'lora' });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/vulnreview: notice: .*\b2\b/);
+    } finally {
+      await server.close();
       execFileSync('git', ['checkout', '-q', '--', 'src/a.c'], { cwd: repo });
     }
   });

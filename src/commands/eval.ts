@@ -129,6 +129,9 @@ async function runEvalCommand(flags: EvalFlags): Promise<number> {
     apiKey: process.env.VULNREVIEW_API_KEY || undefined,
     prompt: flags.prompt,
     timeoutSeconds,
+    // What the server taught the client mid-run (a lower logprobs limit, token-id answers): it changes
+    // what a confidence means, so the user hears it.
+    onNotice: (message) => process.stderr.write(`vulnreview: notice: ${message}\n`),
   });
   const { notice } = created;
   const watched = watchBackend(created.backend);

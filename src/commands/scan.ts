@@ -185,6 +185,8 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     apiKey: io.env.VULNREVIEW_API_KEY || undefined,
     prompt: options.prompt,
     timeoutSeconds: options.timeoutSeconds,
+    // What the server taught the client mid-run (a lower logprobs limit, token-id answers).
+    onNotice: (message) => io.stderr(`vulnreview: notice: ${message}\n`),
   });
   const watched = watchBackend(created.backend);
   const { backend } = watched;
