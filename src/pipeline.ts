@@ -1,11 +1,14 @@
 // diff + files → changed functions → verdicts → findings. Pure orchestration: the caller supplies the
-// change, a way to read files and a backend, and gets plain data back for the reporters.
-import { type ExtractOptions, findChangedFunctions } from './extract/index.ts';
-import { type AnalyseOptions, analyseAll } from './model/analyse.ts';
+// change, a way to read files and a backend, and gets plain data back for the reporters. Functions
+// stream from extraction to the model through a bounded queue, so the first request leaves while later
+// files are still being read and parsed, and extraction hides behind the requests.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type ExtractionResult, type ExtractOptions, findChangedFunctions } from './extract/index.ts';
+import { type AnalyseOptions, type AnalyseOutcome, startAnalysis } from './model/analyse.ts';
 import type { Backend } from './model/backend.ts';
 import { findingsOf } from './report/findings.ts';
 import type { PipelineResult, PipelineStats } from './result.ts';
-import type { Analysis, FileChange, Skipped, SkipReason } from './types.ts';
+import type { Analysis, ChangedFunction, FileChange, Skipped, SkipReason } from './types.ts';
 
 export interface PipelineInput {
   changes: FileChange[];
@@ -14,41 +17,69 @@ export interface PipelineInput {
   backend: Backend;
   extract?: ExtractOptions;
   analyse?: AnalyseOptions;
-  /** Called once the functions are known (done 0) and as each gets its outcome, for progress bars. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-function withProgress(
-  options: AnalyseOptions,
-  total: number,
-  onProgress: PipelineInput['onProgress'],
-): AnalyseOptions {
-  if (!onProgress) return options;
-  onProgress(0, total);
-  let done = 0;
-  return {
-    ...options,
-    onResult: (index, outcome) => {
-      options.onResult?.(index, outcome);
-      onProgress(++done, total);
-    },
-  };
+  /**
+   * For progress bars: called as functions are found and as each gets its outcome. `total` is the
+   * functions found so far; `final` says extraction has ended, so `total` will not grow any more. The
+   * last call has `final` set and `done === total`.
+   */
+  onProgress?: (done: number, total: number, final: boolean) => void;
 }
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const started = performance.now();
-  const extracted = await findChangedFunctions(input.changes, input.readFile, input.extract ?? {});
-  const { functions } = extracted;
-  const outcomes = await analyseAll(
-    functions.map((fn) => ({ source: fn.source, lang: fn.lang, name: fn.name, file: fn.file })),
-    input.backend,
-    withProgress(input.analyse ?? {}, functions.length, input.onProgress),
-  );
+  const analyse = input.analyse ?? {};
+  let found = 0;
+  let done = 0;
+  let final = false;
+  const progress = () => input.onProgress?.(done, found, final);
+  const run = startAnalysis(input.backend, {
+    ...analyse,
+    onResult: (index, outcome) => {
+      analyse.onResult?.(index, outcome);
+      done++;
+      progress();
+    },
+  });
+  // Each function's place in the run, by identity: the result keeps extraction's order whatever order
+  // the functions were handed over in.
+  const handedOver = new Map<ChangedFunction, number>();
+  const handOver = async (fn: ChangedFunction) => {
+    if (handedOver.has(fn)) return;
+    handedOver.set(fn, handedOver.size);
+    found++;
+    // The function itself is the backend's FunctionInput: whatever extraction attached to it reaches
+    // the backend as it is.
+    await run.add(fn);
+  };
 
-  const analyses: Analysis[] = functions.map((fn, i) => {
-    const outcome = outcomes[i];
+  let extracted: ExtractionResult;
+  try {
+    extracted = await findChangedFunctions(input.changes, input.readFile, {
+      ...input.extract,
+      onFunctions: async (functions) => {
+        await input.extract?.onFunctions?.(functions);
+        for (const fn of functions) await handOver(fn);
+        progress();
+        // Parsing holds the thread: let answers in and the next requests out before the next file.
+        await nextTurn();
+      },
+    });
+  } catch (error) {
+    run.stop(`extraction failed (${error instanceof Error ? error.message : String(error)})`);
+    await run.finish();
+    throw error;
+  }
+  const { functions } = extracted;
+  // Any function extraction returned without streaming it is asked now, so none goes unanalysed.
+  for (const fn of functions) await handOver(fn);
+  final = true;
+  progress();
+  const outcomes: AnalyseOutcome[] = await run.finish();
+
+  const analyses: Analysis[] = functions.map((fn) => {
+    const outcome = outcomes[handedOver.get(fn)!];
     if (outcome && 'verdict' in outcome) return { fn, verdict: outcome.verdict };
-    // An outcome missing for a function would be a bug in analyseAll; it is reported, not dropped.
+    // An outcome missing for a function would be a bug in the analysis; it is reported, not dropped.
     const skipped = outcome?.skipped ?? { reason: 'backend-error' as const, detail: 'no outcome returned' };
     return { fn, skipped: { file: fn.file, function: fn.name, ...skipped } };
   });

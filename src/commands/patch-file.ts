@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../config.ts';
 import { DiffParseError, parseUnifiedDiff } from '../diff/parse.ts';
+import type { GitObjectReader } from '../git/objects.ts';
 import { directoryReader, type FileReader, isDirectory } from '../git/worktree.ts';
 import type { FileChange } from '../types.ts';
 
@@ -10,6 +11,13 @@ export interface Change {
   changes: FileChange[];
   readFile: FileReader;
   label: string;
+  /**
+   * Git mode only: the repository's objects through one batch reader, and the revisions compared (head
+   * undefined: the working tree). The base side of the change is `objects.read(base, oldPath ?? path)`.
+   */
+  git?: { objects: GitObjectReader; base: string; head?: string };
+  /** Releases what reading the change holds (the git reader's process); called once the scan is done. */
+  close?: () => Promise<void>;
 }
 
 export async function fromPatchFile(diffFile: string, root: string): Promise<Change> {

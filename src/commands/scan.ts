@@ -21,9 +21,9 @@ import {
   hasNoCommits,
   repoRoot,
   resolveRevision,
-  showFile,
   untrackedFiles,
 } from '../git/local.ts';
+import { GitObjectReader } from '../git/objects.ts';
 import { directoryReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
@@ -70,17 +70,26 @@ export interface ScanIo {
   progress?: boolean;
 }
 
-/** A progress bar on stderr while functions are analysed (the eval command's), when asked for. */
+/**
+ * A progress bar on stderr while functions are analysed (the eval command's), when asked for. Functions
+ * are analysed as they are found, so the total grows until extraction ends (`n/m+` until then).
+ */
 function progressBar(enabled: boolean | undefined): {
-  update: (done: number, total: number) => void;
+  update: (done: number, total: number, final: boolean) => void;
   stop: () => void;
 } {
   let progress: Progress | undefined;
+  let shown = 0;
+  let shownTotal = -1;
+  let shownFinal = false;
   return {
-    update: (done, total) => {
+    update: (done, total, final) => {
       if (!enabled) return;
-      if (done === 0) progress = createProgress(total, process.stderr, 'functions');
-      else progress?.tick();
+      progress ??= createProgress(total, process.stderr, 'functions', final);
+      if (total !== shownTotal || final !== shownFinal) progress.setTotal(total, final);
+      shownTotal = total;
+      shownFinal = final;
+      for (; shown < done; shown++) progress.tick();
     },
     stop: () => progress?.stop(),
   };
@@ -96,7 +105,8 @@ async function addUntracked(root: string, changes: FileChange[]): Promise<void> 
 /**
  * Working tree (head undefined): `git diff BASE` for tracked files plus every untracked, not ignored file
  * as wholly added — so a new file is scanned without having to `git add` it. A head revision: `git diff
- * BASE HEAD` with files read by `git show`, so the working tree does not matter.
+ * BASE HEAD` with files read from git's objects (one `git cat-file --batch` for all of them), so the
+ * working tree does not matter.
  */
 async function fromGit(repo: string, baseRef: string | undefined, head: string | undefined): Promise<Change> {
   const root = await repoRoot(repo).catch((error: Error) => {
@@ -116,18 +126,29 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
   const baseSha = await resolveRevision(root, base).catch(() => {
     throw new InputError('--base', base, `a revision that exists in ${root}`);
   });
+  // Started on its first read: the working-tree mode reads the head side from disk.
+  const objects = new GitObjectReader(root);
+  const close = () => objects.close();
   if (head === undefined) {
     const changes = parseUnifiedDiff(await diffText(root, baseSha));
     await addUntracked(root, changes);
-    return { changes, readFile: directoryReader(root), label: `working tree of ${root} against ${base}` };
+    return {
+      changes,
+      readFile: directoryReader(root),
+      label: `working tree of ${root} against ${base}`,
+      git: { objects, base: baseSha },
+      close,
+    };
   }
   const headSha = await resolveRevision(root, head).catch(() => {
     throw new InputError('--head', head, `a revision that exists in ${root}`);
   });
   return {
     changes: parseUnifiedDiff(await diffText(root, baseSha, headSha)),
-    readFile: (path) => showFile(root, headSha, path),
+    readFile: (path) => objects.read(headSha, path),
     label: `${head} against ${base} in ${root}`,
+    git: { objects, base: baseSha, head: headSha },
+    close,
   };
 }
 
@@ -168,6 +189,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   } finally {
     bar.stop();
     await backend.close?.();
+    await change.close?.();
   }
 
   await writeSarifFile(resolve(options.sarif), result, {

@@ -4,15 +4,25 @@ import cliProgress from 'cli-progress';
 
 export interface Progress {
   tick(): void;
+  /**
+   * A new total, for work still being counted while it is done (a scan finds functions as it analyses
+   * them): shown as `done/total+` with no ETA until `final`.
+   */
+  setTotal(total: number, final: boolean): void;
   stop(): void;
 }
 
 const LINE_EVERY_MS = 15_000;
 
-function rateAndEta(done: number, total: number, startedMs: number): { rate: string; eta: string } {
+function rateAndEta(
+  done: number,
+  total: number,
+  startedMs: number,
+  final = true,
+): { rate: string; eta: string } {
   const seconds = (Date.now() - startedMs) / 1000;
   const rate = seconds > 0 ? done / seconds : 0;
-  const left = rate > 0 ? (total - done) / rate : Number.NaN;
+  const left = rate > 0 && final ? (total - done) / rate : Number.NaN;
   const eta = Number.isFinite(left) ? formatDuration(left) : '?';
   return { rate: rate.toFixed(1), eta };
 }
@@ -29,30 +39,43 @@ export function formatDuration(seconds: number): string {
 }
 
 export function createProgress(
-  total: number,
+  initialTotal: number,
   stream: NodeJS.WriteStream = process.stderr,
   label = 'functions',
+  initiallyFinal = true,
 ): Progress {
   const startedMs = Date.now();
   let done = 0;
+  let total = initialTotal;
+  let final = initiallyFinal;
   let stopped = false;
+  const more = () => (final ? '' : '+');
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {remaining}`,
+        format: `{bar} {percentage}% | {value}/{total}{more} ${label} | {rate}/s | ETA {remaining}`,
         stream,
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', remaining: '?' });
+    bar.start(total, 0, { rate: '0.0', remaining: '?', more: more() });
+    const redraw = () => {
+      const { rate, eta } = rateAndEta(done, total, startedMs, final);
+      // Named `remaining`: cli-progress's own {eta} token would override a payload field called eta.
+      bar.update(done, { rate, remaining: eta, more: more() });
+    };
     return {
       tick() {
         done++;
-        const { rate, eta } = rateAndEta(done, total, startedMs);
-        // Named `remaining`: cli-progress's own {eta} token would override a payload field called eta.
-        bar.update(done, { rate, remaining: eta });
+        redraw();
+      },
+      setTotal(newTotal, isFinal) {
+        total = newTotal;
+        final = isFinal;
+        bar.setTotal(total);
+        redraw();
       },
       stop() {
         if (stopped) return;
@@ -63,13 +86,23 @@ export function createProgress(
   }
   let lastLine = startedMs;
   const line = () => {
-    const { rate, eta } = rateAndEta(done, total, startedMs);
-    stream.write(`${done}/${total} ${label} (${rate}/s, ETA ${eta})\n`);
+    const { rate, eta } = rateAndEta(done, total, startedMs, final);
+    stream.write(`${done}/${total}${more()} ${label} (${rate}/s, ETA ${eta})\n`);
   };
   return {
     tick() {
       done++;
-      if (Date.now() - lastLine >= LINE_EVERY_MS || done === total) {
+      if (Date.now() - lastLine >= LINE_EVERY_MS || (final && done === total)) {
+        lastLine = Date.now();
+        line();
+      }
+    },
+    setTotal(newTotal, isFinal) {
+      const completes = isFinal && !final && done === newTotal;
+      total = newTotal;
+      final = isFinal;
+      // The last function may have been answered before the count was known to be complete.
+      if (completes) {
         lastLine = Date.now();
         line();
       }
