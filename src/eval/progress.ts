@@ -110,7 +110,7 @@ export function createProgress(
     stop() {
       if (stopped) return;
       stopped = true;
-      if (done !== total) line();
+      if (done !== total || !final) line();
     },
   };
 }
