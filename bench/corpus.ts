@@ -79,8 +79,7 @@ function fname(ctx: Ctx, verb = pick(ctx.rng, VERBS), noun = pick(ctx.rng, NOUNS
 function comment(ctx: Ctx, what: string): string {
   const r = ctx.rng();
   if (r < 0.35) return `/* ${what}. */\n`;
-  if (r < 0.55)
-    return `/*\n * ${what}.\n * Returns 0 on success, a negative error code otherwise.\n */\n`;
+  if (r < 0.55) return `/*\n * ${what}.\n * Returns 0 on success, a negative error code otherwise.\n */\n`;
   return '';
 }
 
@@ -166,7 +165,9 @@ const C_SHAPES: ((ctx: Ctx) => string)[] = [
   (ctx) => {
     const f = fname(ctx, pick(ctx.rng, ['slot', 'get']), 'slot');
     const checked = ctx.rng() < 0.8;
-    const guard = checked ? `    if (i < 0 || i >= ${ctx.mod.toUpperCase()}_MAX)\n        return NULL;\n` : '';
+    const guard = checked
+      ? `    if (i < 0 || i >= ${ctx.mod.toUpperCase()}_MAX)\n        return NULL;\n`
+      : '';
     return `${comment(ctx, 'The slot at index i')}struct ${ctx.mod}_slot *${f}(struct ${ctx.mod}_table *t, int i)\n{\n${guard}    return &t->slots[i];\n}\n`;
   },
   // Teardown.

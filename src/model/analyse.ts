@@ -191,9 +191,13 @@ export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): A
     return pending;
   }
 
-  // The bounded queue: functions handed over whose outcome is not known yet, and producers waiting for room.
+  // The bounded queue: functions handed over whose outcome is not known yet, and producers waiting for
+  // room. A full queue lets its producer go again only once it has drained to half, so extraction runs
+  // in stretches of many files rather than one function per answer (fewer switches between parsing and
+  // the sockets).
   let open = 0;
-  const waiting: (() => void)[] = [];
+  const lowWater = Math.floor(queueSize / 2);
+  let waiting: (() => void)[] = [];
   let finished = false;
 
   return {
@@ -212,7 +216,11 @@ export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): A
           .then((outcome) => {
             outcomes[index] = outcome;
             open--;
-            waiting.shift()?.();
+            if (open <= lowWater && waiting.length > 0) {
+              const go = waiting;
+              waiting = [];
+              for (const resume of go) resume();
+            }
             options.onResult?.(index, outcome);
           }),
       );
