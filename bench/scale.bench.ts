@@ -9,7 +9,8 @@
 //      0.1.0 (extract everything, then ask) on the same change in the same run;
 //   4. CPU and peak memory per function from 4,000 to 40,000 functions, each scan in a fresh process
 //      (bench/scale-child.ts), added and re-indented (target: flat).
-// Environment: VULNREVIEW_SCALE_FUNCTIONS (default 10000) sizes 1–3; VULNREVIEW_SCALE_CURVE=0 skips 4.
+// Environment: VULNREVIEW_SCALE_FUNCTIONS (default 10000) sizes 1–3; VULNREVIEW_SCALE_PARTS picks parts
+// (default `parse,endpoint,curve`).
 // Notes: bench/scale.md.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +36,7 @@ import type { ScanFigures } from './scale-child.ts';
 import { makeScaleRepo, type ScaleRepo } from './scale-repo.ts';
 
 const FUNCTIONS = Number(process.env.VULNREVIEW_SCALE_FUNCTIONS ?? 10_000);
+const PARTS = new Set((process.env.VULNREVIEW_SCALE_PARTS ?? 'parse,endpoint,curve').split(','));
 const CURVE = [4_000, 10_000, 20_000, 40_000];
 const ROUNDS = 2;
 const LATENCY_MS = 50;
@@ -182,6 +184,8 @@ async function endpointMultiple(repo: ScaleRepo): Promise<void> {
     await server.reset();
 
     let stdout = '';
+    let elu = performance.eventLoopUtilization();
+    let cpu = process.cpuUsage();
     const started = performance.now();
     await scan(
       scanOptionsFrom(
@@ -202,6 +206,8 @@ async function endpointMultiple(repo: ScaleRepo): Promise<void> {
       { stdout: (t) => (stdout += t), stderr: () => {}, env: {} },
     );
     const streamedMs = performance.now() - started;
+    const streamedBusy = performance.eventLoopUtilization(elu).utilization;
+    const streamedCpu = process.cpuUsage(cpu);
     const { stats } = JSON.parse(stdout) as { stats: { changedFunctions: number; analysed: number } };
     const streamed = await server.stats();
     await server.reset();
@@ -213,17 +219,25 @@ async function endpointMultiple(repo: ScaleRepo): Promise<void> {
       prompt: PD1,
     });
     const objects = new GitObjectReader(repo.dir);
+    elu = performance.eventLoopUtilization();
+    cpu = process.cpuUsage();
     const batchStarted = performance.now();
     const changes = parseUnifiedDiff(await diffText(repo.dir, repo.empty, repo.added));
     const { functions } = await findChangedFunctions(changes, (p) => objects.read(repo.added, p));
     const extractedMs = performance.now() - batchStarted;
     await analyseAll(functions, batchBackend, { concurrency: IN_FLIGHT });
     const batchMs = performance.now() - batchStarted;
+    const batchBusy = performance.eventLoopUtilization(elu).utilization;
+    const batchCpu = process.cpuUsage(cpu);
     await objects.close();
     await batchBackend.close?.();
     const batch = await server.stats();
 
     const ideal = (requests: number) => (requests * LATENCY_MS) / IN_FLIGHT;
+    // Main thread busy share, and process CPU (client and server threads) per request: near 100% busy
+    // means the client thread, not the endpoint, set the pace.
+    const busy = (share: number, usage: NodeJS.CpuUsage, requests: number) =>
+      `main thread busy ${(share * 100).toFixed(0)}%, process CPU ${((usage.user + usage.system) / 1000 / requests).toFixed(2)} ms per request`;
     const multiple = streamedMs / ideal(streamed.chatRequests);
     console.log(
       `endpoint at ${LATENCY_MS} ms, ${IN_FLIGHT} in flight (${load()}): ${stats.changedFunctions} functions, ` +
@@ -231,11 +245,13 @@ async function endpointMultiple(repo: ScaleRepo): Promise<void> {
     );
     console.log(
       `  streaming whole scan: ${s(streamedMs)} = ${multiple.toFixed(2)} × ideal ${s(ideal(streamed.chatRequests))} ` +
-        `(target ≤ ${TARGET_IDEAL_MULTIPLE}: ${multiple <= TARGET_IDEAL_MULTIPLE ? 'met' : 'NOT met'})`,
+        `(target ≤ ${TARGET_IDEAL_MULTIPLE}: ${multiple <= TARGET_IDEAL_MULTIPLE ? 'met' : 'NOT met'}); ` +
+        busy(streamedBusy, streamedCpu, streamed.chatRequests),
     );
     console.log(
       `  batch (0.1.0 order) : ${s(batchMs)} = ${(batchMs / ideal(batch.chatRequests)).toFixed(2)} × ideal ` +
-        `(extraction alone ${s(extractedMs)} before the first request; ${batch.chatRequests} requests)`,
+        `(extraction alone ${s(extractedMs)} before the first request; ${batch.chatRequests} requests); ` +
+        busy(batchBusy, batchCpu, batch.chatRequests),
     );
   } finally {
     await server.close();
@@ -282,9 +298,9 @@ export default async function bench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'vulnreview-scale-'));
   try {
     const repo = makeScaleRepo(join(work, 'repo'), FUNCTIONS);
-    await parseMultiples(repo, work);
-    await endpointMultiple(repo);
-    if (process.env.VULNREVIEW_SCALE_CURVE !== '0') await curve(work);
+    if (PARTS.has('parse')) await parseMultiples(repo, work);
+    if (PARTS.has('endpoint')) await endpointMultiple(repo);
+    if (PARTS.has('curve')) await curve(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -19,7 +19,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-YYEUANCJ.js";
+} from "./chunk-HS32QGE4.js";
 import {
   debug,
   getInput,

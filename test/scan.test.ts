@@ -97,7 +97,7 @@ describe('vulnreview scan on a git repository', () => {
     ).toEqual(['make', 'remember']);
   });
 
-  it('compares two revisions reading files with git show, whatever the working tree holds', async () => {
+  it('compares two revisions reading files from git objects, whatever the working tree holds', async () => {
     writeFileSync(join(repo, 'src/a.c'), CHANGED);
     rmSync(join(repo, 'src/new.c'), { force: true });
     git('add', '-A');

@@ -9,7 +9,9 @@
 import type { OldLine } from '../types.ts';
 
 function normalizeLine(line: string): string {
-  return line.trim().replace(/\s+/g, ' ');
+  const trimmed = line.trim();
+  // Most lines have no run of whitespace and no tab inside: nothing to replace, nothing to allocate.
+  return /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }
 
 /** Marks the gap between two hunks in the line sequence: no line has this id, so no match spans it. */

@@ -4,6 +4,7 @@
 // (analyseAll, used by eval) or one by one as they are found (startAnalysis, used by the pipeline so the
 // first request leaves while later files are still being read and parsed). Every input gets exactly one
 // outcome, in input order: a verdict or the reason it has none, so nothing is silently dropped.
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { FunctionInput, SkipReason, Verdict } from '../types.ts';
@@ -69,11 +70,15 @@ export interface AnalysisRun {
 /**
  * What makes two functions the same question within one run: with a cache, its key (so the second of
  * two whitespace variants is served as the cache would serve it); without, the exact text the backend
- * sees, so identical functions are asked once even with `--no-cache` and nothing else changes.
+ * sees, so identical functions are asked once even with `--no-cache` and nothing else changes. Hashed:
+ * the map holds one short key per function, not a second copy of every source or rendered prompt.
  */
 function sameQuestionKey(backend: Backend, fn: FunctionInput, cached: boolean): string {
   if (cached) return verdictCacheKey(backend, fn);
-  return backend.cacheSource ? backend.cacheSource(fn) : `${fn.lang}\n${fn.source}`;
+  const hash = createHash('sha256');
+  if (backend.cacheSource) hash.update(backend.cacheSource(fn));
+  else hash.update(fn.lang).update('\n').update(fn.source);
+  return hash.digest('base64');
 }
 
 export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): AnalysisRun {
