@@ -360,7 +360,11 @@ describe('streaming', () => {
       changes,
       readFile: async (path) => source(path),
       backend: held.backend,
-      extract: { onFunctions: (functions) => void (extracted += functions.length) },
+      extract: {
+        onFunctions: (functions) => {
+          extracted += functions.length;
+        },
+      },
       analyse: { concurrency: 2, queueSize: 8 },
     });
     // Let extraction run as far as it can while no answer comes.

@@ -70,15 +70,37 @@ export interface AnalysisRun {
 /**
  * What makes two functions the same question within one run: with a cache, its key (so the second of
  * two whitespace variants is served as the cache would serve it); without, the exact text the backend
- * sees, so identical functions are asked once even with `--no-cache` and nothing else changes. Hashed:
- * the map holds one short key per function, not a second copy of every source or rendered prompt.
+ * sees, so identical functions are asked once even with `--no-cache` and nothing else changes.
  */
-function sameQuestionKey(backend: Backend, fn: FunctionInput, cached: boolean): string {
-  if (cached) return verdictCacheKey(backend, fn);
-  const hash = createHash('sha256');
-  if (backend.cacheSource) hash.update(backend.cacheSource(fn));
-  else hash.update(fn.lang).update('\n').update(fn.source);
-  return hash.digest('base64');
+class SameQuestions<T> {
+  private readonly byKey = new Map<string, T>();
+  /** Language → source → entry: the source strings the functions already hold, neither copied nor hashed. */
+  private readonly bySource = new Map<string, Map<string, T>>();
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly cached: boolean,
+  ) {}
+
+  /** The cache key when there is a cache (undefined otherwise), and the entry already made for `fn`. */
+  find(fn: FunctionInput): { key: string | undefined; entry: T | undefined; remember: (entry: T) => void } {
+    if (this.cached) {
+      const key = verdictCacheKey(this.backend, fn);
+      return { key, entry: this.byKey.get(key), remember: (e) => this.byKey.set(key, e) };
+    }
+    if (this.backend.cacheSource) {
+      // A rendered prompt is a new string per function: keep its hash rather than the text.
+      const key = createHash('sha256').update(this.backend.cacheSource(fn)).digest('base64');
+      return { key: undefined, entry: this.byKey.get(key), remember: (e) => this.byKey.set(key, e) };
+    }
+    let sources = this.bySource.get(fn.lang);
+    if (!sources) {
+      sources = new Map();
+      this.bySource.set(fn.lang, sources);
+    }
+    const inLang = sources;
+    return { key: undefined, entry: inLang.get(fn.source), remember: (e) => inLang.set(fn.source, e) };
+  }
 }
 
 export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): AnalysisRun {
@@ -169,11 +191,10 @@ export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): A
   // A function that occurs twice in one run is asked once: the second waits for the first's answer.
   // Served from the cache's key it counts as cached, as the cache would have served it; without a cache
   // it is simply the same answer to the same question.
-  const asking = new Map<string, Promise<AnalyseOutcome>>();
+  const asking = new SameQuestions<Promise<AnalyseOutcome>>(backend, cache !== undefined);
 
   async function outcomeFor(fn: FunctionInput): Promise<AnalyseOutcome> {
-    const key = sameQuestionKey(backend, fn, cache !== undefined);
-    const sibling = asking.get(key);
+    const { key, entry: sibling, remember } = asking.find(fn);
     if (sibling) {
       const outcome = await sibling;
       if (!('verdict' in outcome)) return outcome;
@@ -182,17 +203,17 @@ export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): A
     const pending = (async (): Promise<AnalyseOutcome> => {
       // Cache reads happen outside the pool, so a slot is only ever held by a question to the backend;
       // hits are served even after a stop: they cost no request and no time worth saving.
-      const hit = await lookup(key);
+      const hit = key === undefined ? undefined : await lookup(key);
       if (hit) return { verdict: hit };
       const outcome = await limit(() => ask(fn));
       // Unclassified answers are not kept: they are no answer, and a later run (a fixed server, a server
       // that now gives logprobs, another prompt) deserves to ask again. Writes do not hold a slot.
-      if (cache && 'verdict' in outcome && outcome.verdict.vulnerable !== null) {
+      if (cache && key !== undefined && 'verdict' in outcome && outcome.verdict.vulnerable !== null) {
         writes.push(cache.set(key, outcome.verdict).catch(cacheError));
       }
       return outcome;
     })();
-    asking.set(key, pending);
+    remember(pending);
     return pending;
   }
 
