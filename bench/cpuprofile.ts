@@ -1,6 +1,7 @@
 // Summarises a V8 CPU profile (`node --cpu-prof`): the functions with the most self time, merged across
 // the profile's nodes by name and source location, as the bench notes list them.
-//   node --import tsx bench/cpuprofile.ts FILE.cpuprofile [TOP]
+//   node --import tsx bench/cpuprofile.ts FILE.cpuprofile… [TOP]
+// (Node writes one file per thread; the largest is usually the main thread's.)
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -49,15 +50,19 @@ export function selfTimes(profile: Profile): SelfTime[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [file, top = '5'] = process.argv.slice(2);
-  if (!file) throw new Error('usage: cpuprofile.ts FILE.cpuprofile [TOP]');
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const rows = selfTimes(profile);
-  const totalMs = rows.reduce((n, r) => n + r.ms, 0);
-  console.log(`${file}: ${(totalMs / 1000).toFixed(2)} s sampled`);
-  for (const r of rows.slice(0, Number(top))) {
-    console.log(
-      `  ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}  ${r.where}`,
-    );
+  const args = process.argv.slice(2);
+  const files = args.filter((a) => a.endsWith('.cpuprofile'));
+  const top = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
+  if (files.length === 0) throw new Error('usage: cpuprofile.ts FILE.cpuprofile… [TOP]');
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+    const rows = selfTimes(profile);
+    const totalMs = rows.reduce((n, r) => n + r.ms, 0);
+    console.log(`${file}: ${(totalMs / 1000).toFixed(2)} s sampled`);
+    for (const r of rows.slice(0, top)) {
+      console.log(
+        `  ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}  ${r.where}`,
+      );
+    }
   }
 }
