@@ -19,7 +19,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-HS32QGE4.js";
+} from "./chunk-PFNXJESU.js";
 import {
   debug,
   getInput,
