@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitBaseReader } from '../src/baseline/git-reader.ts';
 import { parseUnifiedDiff } from '../src/diff/parse.ts';
-import { diffText, showFile } from '../src/git/local.ts';
+import { diffText } from '../src/git/local.ts';
+import { GitObjectReader } from '../src/git/objects.ts';
 import type { Backend } from '../src/model/backend.ts';
 import { MemoryVerdictCache } from '../src/model/cache.ts';
 import { createRulesBackend } from '../src/model/rules/index.ts';
@@ -124,7 +124,9 @@ async function runAll(
 ): Promise<Tally> {
   const t = tally();
   const rules = await createRulesBackend();
-  const readBase = gitBaseReader(repo, base);
+  // One batched reader for both sides, as `scan --repo` reads them.
+  const objects = new GitObjectReader(repo);
+  const readBase = (p: string) => objects.read(base, p);
   try {
     for (const [path, changes] of prs) {
       const backend = counting(rules);
@@ -133,7 +135,7 @@ async function runAll(
       const started = performance.now();
       const r = await runPipeline({
         changes,
-        readFile: (p) => showFile(repo, head, p),
+        readFile: (p) => objects.read(head, p),
         backend,
         analyse: { cache, concurrency: 8 },
         ...(options.delta ? { baseline: { readBaseFile: readBase } } : {}),
@@ -144,6 +146,7 @@ async function runAll(
     }
   } finally {
     await rules.close?.();
+    await objects.close();
   }
   return t;
 }

@@ -1,6 +1,12 @@
 // Bundles the action (dist/index.js) and the CLI (dist/cli.js) and copies the .wasm files they load,
 // so the action runs from dist/ with no `npm install`. The output must be byte-for-byte reproducible:
 // CI rebuilds it and fails on any difference (scripts/check-dist.mjs).
+//
+// One build with code splitting: what only some runs use stays out of the entry files and loads on its
+// `import()` — the HDF5 library (h5wasm, most of the bytes) only for `eval` on an HDF5 file, the actions
+// cache client and its storage SDK only when the action keeps verdicts between runs. Code the action
+// and the CLI share lands in shared chunks. Every file sits flat in dist/ under a content hash, so a
+// fresh build names them the same.
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -31,15 +37,13 @@ const common = {
 };
 await build({
   ...common,
-  entryPoints: ['src/main.ts'],
-  outfile: join(outdir, 'index.js'),
+  // src/cli.ts starts with its #! line, which esbuild keeps above the banner.
+  entryPoints: { index: 'src/main.ts', cli: 'src/cli.ts' },
+  outdir,
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: '[name]-[hash]',
   banner: { js: banner },
-});
-await build({
-  ...common,
-  entryPoints: ['src/cli.ts'],
-  outfile: join(outdir, 'cli.js'),
-  banner: { js: `#!/usr/bin/env node\n${banner}` },
 });
 
 for (const [spec, name] of [

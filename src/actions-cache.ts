@@ -3,12 +3,17 @@
 // not wrong.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import type { Backend } from './model/backend.ts';
 import { FileVerdictCache } from './model/cache.ts';
 
 const DIR_NAME = 'vulnreview-verdicts';
+
+/**
+ * The cache client and the storage SDK under it load only when a run keeps verdicts between runs: the
+ * bundle puts them in a chunk of their own, so every other run starts without them.
+ */
+const cacheClient = () => import('@actions/cache');
 
 export interface ActionsVerdictCache {
   cache: FileVerdictCache;
@@ -36,8 +41,10 @@ export function actionsVerdictCache(backend: Backend, headSha: string, tempDir: 
   return {
     cache: new FileVerdictCache(dir),
     async restore() {
-      if (!worthKeeping || !cache.isFeatureAvailable()) return;
+      if (!worthKeeping) return;
       try {
+        const cache = await cacheClient();
+        if (!cache.isFeatureAvailable()) return;
         const hit = await cache.restoreCache([dir], keys.key, [keys.prefix]);
         exactHit = hit === keys.key;
         core.info(
@@ -49,8 +56,10 @@ export function actionsVerdictCache(backend: Backend, headSha: string, tempDir: 
     },
     async save() {
       // A re-run of the same commit restored this very key: caches are immutable, saving again only fails.
-      if (!worthKeeping || exactHit || !cache.isFeatureAvailable()) return;
+      if (!worthKeeping || exactHit) return;
       try {
+        const cache = await cacheClient();
+        if (!cache.isFeatureAvailable()) return;
         await cache.saveCache([dir], keys.key);
       } catch (error) {
         core.warning(`Could not save the verdict cache: ${String(error)}`);

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The `vulnreview` command. Wiring only: each command's work lives in src/commands/.
 import { Command, CommanderError } from 'commander';
 import { registerDatasetCommand } from './commands/dataset.ts';

@@ -1,16 +1,19 @@
 // diff + files → changed functions → verdicts → findings. Pure orchestration: the caller supplies the
-// change, a way to read files and a backend, and gets plain data back for the reporters.
+// change, a way to read files and a backend, and gets plain data back for the reporters. Functions
+// stream from extraction to the model through a bounded queue, so the first request leaves while later
+// files are still being read and parsed, and extraction hides behind the requests.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compareWithBase, remainingBudget } from './baseline/compare.ts';
 import type { BaselineOptions } from './baseline/types.ts';
-import { type ExtractOptions, findChangedFunctions } from './extract/index.ts';
-import { type AnalyseOptions, analyseAll } from './model/analyse.ts';
+import { type ExtractionResult, type ExtractOptions, findChangedFunctions } from './extract/index.ts';
+import { type AnalyseOptions, type AnalyseOutcome, startAnalysis } from './model/analyse.ts';
 import type { Backend } from './model/backend.ts';
 import type { Explainer } from './model/explain.ts';
 import { explainFindings } from './model/explain-findings.ts';
 import { isPreExisting, type ReportMode } from './report/baseline.ts';
 import { findingsOf } from './report/findings.ts';
 import type { PipelineResult, PipelineStats } from './result.ts';
-import type { Analysis, FileChange, Skipped, SkipReason } from './types.ts';
+import type { Analysis, ChangedFunction, FileChange, Skipped, SkipReason } from './types.ts';
 
 export interface PipelineInput {
   changes: FileChange[];
@@ -19,8 +22,12 @@ export interface PipelineInput {
   backend: Backend;
   extract?: ExtractOptions;
   analyse?: AnalyseOptions;
-  /** Called once the functions are known (done 0) and as each gets its outcome, for progress bars. */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * For progress bars: called as functions are found and as each gets its outcome. `total` is the
+   * functions found so far; `final` says extraction has ended, so `total` will not grow any more. The
+   * last call has `final` set and `done === total`.
+   */
+  onProgress?: (done: number, total: number, final: boolean) => void;
   /** Compare with the base revision (baseline states, what the change fixed); absent: no comparison. */
   baseline?: BaselineOptions;
   /** The optional explanation stage (line and reason for model findings); absent: none. */
@@ -34,39 +41,69 @@ export interface PipelineInput {
   };
 }
 
-function withProgress(
-  options: AnalyseOptions,
-  total: number,
-  onProgress: PipelineInput['onProgress'],
-): AnalyseOptions {
-  if (!onProgress) return options;
-  onProgress(0, total);
-  let done = 0;
-  return {
-    ...options,
-    onResult: (index, outcome) => {
-      options.onResult?.(index, outcome);
-      onProgress(++done, total);
-    },
-  };
-}
-
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const started = performance.now();
-  const extract = { ...input.extract, keepSyntax: input.backend.usesSyntax === true };
-  const extracted = await findChangedFunctions(input.changes, input.readFile, extract);
-  const { functions } = extracted;
+  const analyse = input.analyse ?? {};
+  let found = 0;
+  let done = 0;
+  let final = false;
+  const progress = () => input.onProgress?.(done, found, final);
+  // The functions by their place in the run; each lets go of its syntax copy once it has its outcome.
+  const byIndex: ChangedFunction[] = [];
   const analyseStarted = performance.now();
-  const outcomes = await analyseAll(
-    functions.map(({ source, lang, name, file, syntax }) => ({ source, lang, name, file, syntax })),
-    input.backend,
-    withProgress(input.analyse ?? {}, functions.length, input.onProgress),
-  );
+  const run = startAnalysis(input.backend, {
+    ...analyse,
+    onResult: (index, outcome) => {
+      analyse.onResult?.(index, outcome);
+      const fn = byIndex[index];
+      if (fn) delete fn.syntax;
+      done++;
+      progress();
+    },
+  });
+  // Each function's place in the run, by identity: the result keeps extraction's order whatever order
+  // the functions were handed over in.
+  const handedOver = new Map<ChangedFunction, number>();
+  const handOver = async (fn: ChangedFunction) => {
+    if (handedOver.has(fn)) return;
+    handedOver.set(fn, handedOver.size);
+    byIndex.push(fn);
+    found++;
+    // The function itself is the backend's FunctionInput: whatever extraction attached to it (the
+    // rules backend's syntax copy) reaches the backend as it is.
+    await run.add(fn);
+  };
 
-  const analyses: Analysis[] = functions.map((fn, i) => {
-    const outcome = outcomes[i];
+  let extracted: ExtractionResult;
+  try {
+    extracted = await findChangedFunctions(input.changes, input.readFile, {
+      ...input.extract,
+      // A backend that reads syntax (rules) gets a cheap copy of each changed function's tree.
+      keepSyntax: input.backend.usesSyntax === true,
+      onFunctions: async (functions) => {
+        await input.extract?.onFunctions?.(functions);
+        for (const fn of functions) await handOver(fn);
+        progress();
+        // Parsing holds the thread: let answers in and the next requests out before the next file.
+        await nextTurn();
+      },
+    });
+  } catch (error) {
+    run.stop(`extraction failed (${error instanceof Error ? error.message : String(error)})`);
+    await run.finish();
+    throw error;
+  }
+  const { functions } = extracted;
+  // Any function extraction returned without streaming it is asked now, so none goes unanalysed.
+  for (const fn of functions) await handOver(fn);
+  final = true;
+  progress();
+  const outcomes: AnalyseOutcome[] = await run.finish();
+
+  const analyses: Analysis[] = functions.map((fn) => {
+    const outcome = outcomes[handedOver.get(fn)!];
     if (outcome && 'verdict' in outcome) return { fn, verdict: outcome.verdict };
-    // An outcome missing for a function would be a bug in analyseAll; it is reported, not dropped.
+    // An outcome missing for a function would be a bug in the analysis; it is reported, not dropped.
     const skipped = outcome?.skipped ?? { reason: 'backend-error' as const, detail: 'no outcome returned' };
     return { fn, skipped: { file: fn.file, function: fn.name, ...skipped } };
   });

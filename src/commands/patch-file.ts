@@ -15,6 +15,8 @@ export interface Change {
   label: string;
   /** Files as they were before the change, for the delta (baseline states); absent: no comparison. */
   readBaseFile?: BaseFileReader;
+  /** Releases what reading the change holds (the git reader's process); called once the scan is done. */
+  close?: () => Promise<void>;
 }
 
 /** Where `--diff -` reads the patch from: standard input, unless that is a terminal (nothing piped). */

@@ -3,7 +3,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { gitBaseReader } from '../baseline/git-reader.ts';
 import {
   type BackendChoice,
   collectGlobs,
@@ -17,7 +16,12 @@ import {
   parseReportMode,
 } from '../config.ts';
 import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
-import { createProgress, type Progress, type ProgressStream } from '../eval/progress.ts';
+import {
+  createProgress,
+  type Progress,
+  type ProgressOptions,
+  type ProgressStream,
+} from '../eval/progress.ts';
 import { fileWarnings } from '../extract/warnings.ts';
 import {
   diffText,
@@ -25,9 +29,9 @@ import {
   hasNoCommits,
   repoRoot,
   resolveRevision,
-  showFile,
   untrackedFiles,
 } from '../git/local.ts';
+import { GitObjectReader } from '../git/objects.ts';
 import { directoryReader } from '../git/worktree.ts';
 import { FileVerdictCache } from '../model/cache.ts';
 import { createBackend } from '../model/create.ts';
@@ -94,17 +98,31 @@ export interface ScanIo {
   progress?: { everyMs?: number; slowMs?: number };
 }
 
-/** Progress on stderr while functions are analysed: a bar on a terminal, periodic lines elsewhere. */
+/**
+ * Progress on stderr while functions are analysed: a bar on a terminal, periodic lines elsewhere.
+ * Functions are analysed as they are found, so the total grows until extraction ends (`n/m+` until then).
+ */
 function progressOn(
   stream: ProgressStream,
-  options: Parameters<typeof createProgress>[3],
-): { update: (done: number, total: number) => void; stop: () => void } {
+  options: ProgressOptions,
+): { update: (done: number, total: number, final: boolean) => void; stop: () => void } {
   let progress: Progress | undefined;
+  let shown = 0;
+  let shownTotal = -1;
+  let shownFinal = false;
   return {
-    update: (done, total) => {
-      if (done === 0) {
-        if (total > 0) progress = createProgress(total, stream, 'functions', options);
-      } else progress?.tick();
+    update: (done, total, final) => {
+      // Nothing to show until there is a function (a change with none prints no progress at all).
+      if (!progress) {
+        if (total === 0) return;
+        progress = createProgress(total, stream, 'functions', { ...options, final });
+        shownTotal = total;
+        shownFinal = final;
+      }
+      if (total !== shownTotal || final !== shownFinal) progress.setTotal(total, final);
+      shownTotal = total;
+      shownFinal = final;
+      for (; shown < done; shown++) progress.tick();
     },
     stop: () => progress?.stop(),
   };
@@ -120,7 +138,8 @@ async function addUntracked(root: string, changes: FileChange[]): Promise<void> 
 /**
  * Working tree (head undefined): `git diff BASE` for tracked files plus every untracked, not ignored file
  * as wholly added — so a new file is scanned without having to `git add` it. A head revision: `git diff
- * BASE HEAD` with files read by `git show`, so the working tree does not matter.
+ * BASE HEAD` with files read from git's objects (one `git cat-file --batch` for all of them), so the
+ * working tree does not matter.
  */
 async function fromGit(repo: string, baseRef: string | undefined, head: string | undefined): Promise<Change> {
   const root = await repoRoot(repo).catch((error: Error) => {
@@ -146,6 +165,9 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
   const baseSha = await resolveRevision(root, base).catch(() => {
     throw new InputError('--base', base, `a revision that exists in ${root}`);
   });
+  // Started on its first read: the working-tree mode reads the head side from disk.
+  const objects = new GitObjectReader(root);
+  const close = () => objects.close();
   if (head === undefined) {
     const changes = parseUnifiedDiff(await diffText(root, baseSha));
     await addUntracked(root, changes);
@@ -153,7 +175,8 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
       changes,
       readFile: directoryReader(root),
       label: `working tree of ${root} against ${base}`,
-      readBaseFile: gitBaseReader(root, baseSha),
+      readBaseFile: (path) => objects.read(baseSha, path),
+      close,
     };
   }
   const headSha = await resolveRevision(root, head).catch(() => {
@@ -161,9 +184,10 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
   });
   return {
     changes: parseUnifiedDiff(await diffText(root, baseSha, headSha)),
-    readFile: (path) => showFile(root, headSha, path),
+    readFile: (path) => objects.read(headSha, path),
     label: `${head} against ${base} in ${root}`,
-    readBaseFile: gitBaseReader(root, baseSha),
+    readBaseFile: (path) => objects.read(baseSha, path),
+    close,
   };
 }
 
@@ -253,6 +277,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
     progress.stop();
     await backend.close?.();
     await explainer?.close();
+    await change.close?.();
   }
 
   // The findings first: whatever happens to the file after, the user has seen them.

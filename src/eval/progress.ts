@@ -4,6 +4,11 @@ import cliProgress from 'cli-progress';
 
 export interface Progress {
   tick(): void;
+  /**
+   * A new total, for work still being counted while it is done (a scan finds functions as it analyses
+   * them): shown as `done/total+` with no ETA until `final`.
+   */
+  setTotal(total: number, final: boolean): void;
   stop(): void;
 }
 
@@ -15,14 +20,21 @@ export interface ProgressOptions {
   everyMs?: number;
   /** What the run is waiting on, when that is worth saying (a slow endpoint); added to each line. */
   waiting?: () => string | undefined;
+  /** The total is complete from the start (default); false while it is still being counted (see setTotal). */
+  final?: boolean;
 }
 
 export const LINE_EVERY_MS = 15_000;
 
-function rateAndEta(done: number, total: number, startedMs: number): { rate: string; eta: string } {
+function rateAndEta(
+  done: number,
+  total: number,
+  startedMs: number,
+  final = true,
+): { rate: string; eta: string } {
   const seconds = (Date.now() - startedMs) / 1000;
   const rate = seconds > 0 ? done / seconds : 0;
-  const left = rate > 0 ? (total - done) / rate : Number.NaN;
+  const left = rate > 0 && final ? (total - done) / rate : Number.NaN;
   const eta = Number.isFinite(left) ? formatDuration(left) : '?';
   return { rate: rate.toFixed(1), eta };
 }
@@ -39,31 +51,43 @@ export function formatDuration(seconds: number): string {
 }
 
 export function createProgress(
-  total: number,
+  initialTotal: number,
   stream: ProgressStream = process.stderr,
   label = 'functions',
   options: ProgressOptions = {},
 ): Progress {
   const startedMs = Date.now();
   let done = 0;
+  let total = initialTotal;
+  let final = options.final ?? true;
   let stopped = false;
+  const more = () => (final ? '' : '+');
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `{bar} {percentage}% | {value}/{total} ${label} | {rate}/s | ETA {remaining}`,
+        format: `{bar} {percentage}% | {value}/{total}{more} ${label} | {rate}/s | ETA {remaining}`,
         stream: stream as NodeJS.WriteStream,
         hideCursor: true,
         etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', remaining: '?' });
+    bar.start(total, 0, { rate: '0.0', remaining: '?', more: more() });
+    const redraw = () => {
+      const { rate, eta } = rateAndEta(done, total, startedMs, final);
+      // Named `remaining`: cli-progress's own {eta} token would override a payload field called eta.
+      bar.update(done, { rate, remaining: eta, more: more() });
+    };
     return {
       tick() {
         done++;
-        const { rate, eta } = rateAndEta(done, total, startedMs);
-        // Named `remaining`: cli-progress's own {eta} token would override a payload field called eta.
-        bar.update(done, { rate, remaining: eta });
+        redraw();
+      },
+      setTotal(newTotal, isFinal) {
+        total = newTotal;
+        final = isFinal;
+        bar.setTotal(total);
+        redraw();
       },
       stop() {
         if (stopped) return;
@@ -75,24 +99,38 @@ export function createProgress(
   // A line at a steady interval, on a timer rather than on each result: a CI log shows the run is alive
   // (and what it waits on) even while no answer comes back for minutes.
   const line = () => {
-    const { rate, eta } = rateAndEta(done, total, startedMs);
+    const { rate, eta } = rateAndEta(done, total, startedMs, final);
     const waiting = options.waiting?.();
-    stream.write(`${done}/${total} ${label} (${rate}/s, ETA ${eta})${waiting ? `; ${waiting}` : ''}\n`);
+    stream.write(
+      `${done}/${total}${more()} ${label} (${rate}/s, ETA ${eta})${waiting ? `; ${waiting}` : ''}\n`,
+    );
   };
   const timer = setInterval(line, options.everyMs ?? LINE_EVERY_MS);
   timer.unref();
+  let finished = false;
+  /** The closing line, once, when every function of a final count is done. */
+  const finishIfComplete = () => {
+    if (finished || !final || done !== total) return;
+    finished = true;
+    clearInterval(timer);
+    line();
+  };
   return {
     tick() {
       done++;
-      if (done !== total) return;
-      clearInterval(timer);
-      line();
+      finishIfComplete();
+    },
+    setTotal(newTotal, isFinal) {
+      total = newTotal;
+      final = isFinal;
+      // The last function may have been answered before the count was known to be complete.
+      finishIfComplete();
     },
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      if (done !== total) line();
+      if (!finished) line();
     },
   };
 }

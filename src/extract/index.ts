@@ -30,6 +30,11 @@ export interface ExtractOptions {
   pathsIgnore?: string[];
   /** Keep each changed function's syntax tree (`ChangedFunction.syntax`) for a backend that reads it. */
   keepSyntax?: boolean;
+  /**
+   * Streaming: called with each file's changed functions as soon as they are known, in result order;
+   * extraction waits for it, so a slow consumer holds it back (the pipeline's bounded queue).
+   */
+  onFunctions?: (functions: readonly ChangedFunction[]) => void | Promise<void>;
 }
 
 /** What happened to one C/C++ file that was parsed. */
@@ -239,6 +244,7 @@ export async function findChangedFunctions(
         return first === undefined ? fn : { ...fn, firstChangedLine: first };
       });
     result.functions.push(...changed);
+    if (changed.length > 0) await options.onFunctions?.(changed);
     result.files.push({
       path,
       lang,

@@ -9,39 +9,64 @@
 import type { OldLine } from '../types.ts';
 
 function normalizeLine(line: string): string {
-  return line.trim().replace(/\s+/g, ' ');
+  const trimmed = line.trim();
+  // Most lines have no run of whitespace and no tab inside: nothing to replace, nothing to allocate.
+  return /\s\s|[^\S ]/.test(trimmed) ? trimmed.replace(/\s+/g, ' ') : trimmed;
 }
 
-/** Answers "was this exact text already on the old side, and did it leave?" for every hunk of a diff. */
+/** Marks the gap between two hunks in the line sequence: no line has this id, so no match spans it. */
+const HUNK_BREAK = -1;
+
+/**
+ * Answers "was this exact text already on the old side, and did it leave?" for every hunk of a diff.
+ * Each distinct normalized line gets a small id; the old side is one sequence of ids with a break
+ * between hunks, and each id knows where it occurs. A function is looked up from its rarest line, so
+ * one question costs about the function's length, not the old side's: a change that re-indents
+ * thousands of functions stays linear.
+ */
 export class OldText {
-  /**
-   * Every hunk's non-blank normalized lines, each preceded by `\n`, the hunk ended by `\n`; NUL
-   * separates hunks so a match cannot straddle two of them.
-   */
-  private readonly blob: string;
-  private readonly lines = new Set<string>();
-  /** Blob offset of the `\n` before a line → that line's index among all hunks' non-blank lines. */
-  private readonly lineAt = new Map<number, number>();
-  /** deletedBefore[i]: how many of the non-blank lines before line i were deleted. */
-  private readonly deletedBefore: number[] = [0];
+  private readonly ids = new Map<string, number>();
+  /** The old side's non-blank lines as ids, hunk after hunk, HUNK_BREAK between hunks. */
+  private readonly sequence: Int32Array;
+  /** deletedBefore[i]: how many of sequence[0, i) were deleted lines. */
+  private readonly deletedBefore: Int32Array;
+  /** Where each id occurs: positions[firstAt[id] .. firstAt[id + 1]) are its positions in sequence. */
+  private readonly firstAt: Int32Array;
+  private readonly positions: Int32Array;
 
   constructor(hunks: Iterable<readonly OldLine[]>) {
-    let blob = '';
-    let first = true;
+    const sequence: number[] = [];
+    const deleted: boolean[] = [];
     for (const hunk of hunks) {
-      if (!first) blob += '\u0000';
-      first = false;
-      for (const { text, deleted } of hunk) {
-        const norm = normalizeLine(text);
-        if (norm === '') continue;
-        this.lines.add(norm);
-        this.lineAt.set(blob.length, this.deletedBefore.length - 1);
-        this.deletedBefore.push(this.deletedBefore.at(-1)! + (deleted ? 1 : 0));
-        blob += `\n${norm}`;
+      if (sequence.length > 0) {
+        sequence.push(HUNK_BREAK);
+        deleted.push(false);
       }
-      blob += '\n';
+      for (const line of hunk) {
+        const norm = normalizeLine(line.text);
+        if (norm === '') continue;
+        let id = this.ids.get(norm);
+        if (id === undefined) {
+          id = this.ids.size;
+          this.ids.set(norm, id);
+        }
+        sequence.push(id);
+        deleted.push(line.deleted);
+      }
     }
-    this.blob = blob;
+    this.sequence = Int32Array.from(sequence);
+    this.deletedBefore = new Int32Array(sequence.length + 1);
+    for (let i = 0; i < sequence.length; i++)
+      this.deletedBefore[i + 1] = this.deletedBefore[i]! + (deleted[i] ? 1 : 0);
+    // Positions grouped by id (counting sort): two flat arrays instead of a list per distinct line.
+    this.firstAt = new Int32Array(this.ids.size + 1);
+    for (const id of this.sequence) if (id !== HUNK_BREAK) this.firstAt[id + 1]!++;
+    for (let id = 0; id < this.ids.size; id++) this.firstAt[id + 1]! += this.firstAt[id]!;
+    this.positions = new Int32Array(this.firstAt[this.ids.size]!);
+    const next = this.firstAt.slice(0, this.ids.size);
+    this.sequence.forEach((id, at) => {
+      if (id !== HUNK_BREAK) this.positions[next[id]!++] = at;
+    });
   }
 
   /**
@@ -49,19 +74,39 @@ export class OldText {
    * that occurrence includes at least one deleted line.
    */
   contains(source: string): boolean {
-    if (this.lines.size === 0) return false;
-    const lines = source
-      .split('\n')
-      .map(normalizeLine)
-      .filter((line) => line !== '');
-    // Cheap filter first: every line must exist somewhere on the old side.
-    if (lines.length === 0 || !lines.every((line) => this.lines.has(line))) return false;
-    const needle = `\n${lines.join('\n')}\n`;
-    for (let at = this.blob.indexOf(needle); at >= 0; at = this.blob.indexOf(needle, at + 1)) {
-      const from = this.lineAt.get(at);
-      if (from === undefined) continue;
-      if (this.deletedBefore[from + lines.length]! > this.deletedBefore[from]!) return true;
+    if (this.ids.size === 0) return false;
+    const needle: number[] = [];
+    for (const line of source.split('\n')) {
+      const norm = normalizeLine(line);
+      if (norm === '') continue;
+      // A line the old side never had: the function cannot have stood there.
+      const id = this.ids.get(norm);
+      if (id === undefined) return false;
+      needle.push(id);
+    }
+    if (needle.length === 0) return false;
+    // Candidates come from the needle's rarest line: usually one or two places to check.
+    let rarest = 0;
+    for (let j = 1; j < needle.length; j++)
+      if (this.occurrences(needle[j]!) < this.occurrences(needle[rarest]!)) rarest = j;
+    const id = needle[rarest]!;
+    const end = this.firstAt[id + 1]!;
+    for (let k = this.firstAt[id]!; k < end; k++) {
+      const from = this.positions[k]! - rarest;
+      const to = from + needle.length;
+      if (from < 0 || to > this.sequence.length) continue;
+      if (this.deletedBefore[to]! === this.deletedBefore[from]!) continue;
+      if (this.matchesAt(needle, from)) return true;
     }
     return false;
+  }
+
+  private occurrences(id: number): number {
+    return this.firstAt[id + 1]! - this.firstAt[id]!;
+  }
+
+  private matchesAt(needle: readonly number[], from: number): boolean {
+    for (let j = 0; j < needle.length; j++) if (this.sequence[from + j] !== needle[j]) return false;
+    return true;
   }
 }

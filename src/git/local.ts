@@ -1,14 +1,29 @@
 // Read-only access to a local git repository for `vulnreview scan`: the diff and file contents at a
-// revision. Only `git diff`, `git ls-files`, `git rev-parse` and `git show` are run, with options that keep
-// repository configuration from running anything (external diff drivers, textconv filters, fsmonitor hooks).
+// revision. Only `git diff`, `git ls-files`, `git rev-parse`, `git show` and `git cat-file` (objects.ts)
+// are run, with options that keep repository configuration from running anything (external diff
+// drivers, textconv filters, fsmonitor hooks).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
 /** Configuration that would otherwise let a repository run programs during a read. */
-const SAFE_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'core.quotePath=false', '-c', 'diff.external='];
+export const SAFE_CONFIG = [
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.quotePath=false',
+  '-c',
+  'diff.external=',
+];
 const MAX_BUFFER = 256 * 1024 * 1024;
+
+/** The environment every git command runs with: no lock files taken, never a credential prompt. */
+export function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+}
+
+export const GIT_MISSING = 'git is not installed or not on PATH; use `vulnreview scan --diff FILE` instead';
 
 export class GitError extends Error {
   constructor(args: string[], repo: string, stderr: string) {
@@ -22,13 +37,12 @@ async function git(repo: string, args: string[]): Promise<Buffer> {
     const { stdout } = await run('git', [...SAFE_CONFIG, '-C', repo, ...args], {
       encoding: 'buffer',
       maxBuffer: MAX_BUFFER,
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
+      env: gitEnv(),
     });
     return stdout;
   } catch (error) {
     const e = error as { stderr?: Buffer; code?: string | number; message?: string };
-    if (e.code === 'ENOENT')
-      throw new Error('git is not installed or not on PATH; use `vulnreview scan --diff FILE` instead');
+    if (e.code === 'ENOENT') throw new Error(GIT_MISSING);
     throw new GitError(args, repo, e.stderr?.toString('utf8') ?? e.message ?? '');
   }
 }
@@ -88,7 +102,10 @@ export async function untrackedFiles(repo: string): Promise<string[]> {
   return out.split('\0').filter((p) => p !== '');
 }
 
-/** A file's bytes at a revision, or undefined when it does not exist there. */
+/**
+ * A file's bytes at a revision, or undefined when it does not exist there. One process per call: for
+ * many files use GitObjectReader (objects.ts), which keeps one process for all of them.
+ */
 export async function showFile(repo: string, rev: string, path: string): Promise<Uint8Array | undefined> {
   try {
     return new Uint8Array(await git(repo, ['show', '--no-textconv', `${rev}:${path}`]));

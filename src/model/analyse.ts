@@ -1,7 +1,10 @@
 // Many functions through one backend: a bounded pool of concurrent questions (vLLM batches concurrent
-// requests, so parallelism is most of the throughput), the verdict cache in front, an overall time budget
-// and cancellation. Used by the pipeline and by eval. Every input gets exactly one outcome, in input
-// order: a verdict or the reason it has none, so nothing is silently dropped.
+// requests, so parallelism is most of the throughput), the verdict cache in front, same-run
+// deduplication, an overall time budget and cancellation. Functions can be handed over all at once
+// (analyseAll, used by eval) or one by one as they are found (startAnalysis, used by the pipeline so the
+// first request leaves while later files are still being read and parsed). Every input gets exactly one
+// outcome, in input order: a verdict or the reason it has none, so nothing is silently dropped.
+import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { FunctionInput, SkipReason, Verdict } from '../types.ts';
@@ -13,7 +16,11 @@ export interface AnalyseOptions {
   /** Questions in flight at once; default 8. */
   concurrency?: number;
   cache?: VerdictCache;
-  /** Overall time budget in ms: when it runs out, questions in flight are abandoned and no more are asked. */
+  /**
+   * Overall time budget in ms, counted from the first function handed over (when asking can begin): when
+   * it runs out, questions in flight are abandoned and no more are asked; functions handed over later
+   * are reported as budget-exhausted.
+   */
   budgetMs?: number;
   /** Cancels the run: no more questions are asked and those in flight are abandoned. */
   signal?: AbortSignal;
@@ -28,6 +35,11 @@ export interface AnalyseOptions {
   maxConsecutiveFailures?: number;
   /** A cache read or write failed (the run goes on without it); default: ignored. */
   onCacheError?: (error: Error) => void;
+  /**
+   * startAnalysis: how many functions may be handed over and still lack an outcome before `add` waits
+   * (the bounded queue between extraction and the model). Default: four per slot, at least 64.
+   */
+  queueSize?: number;
 }
 
 export type AnalyseOutcome = { verdict: Verdict } | { skipped: { reason: SkipReason; detail: string } };
@@ -42,15 +54,61 @@ export function verdictCacheKey(backend: Backend, fn: FunctionInput): string {
 
 const skipped = (reason: SkipReason, detail: string): AnalyseOutcome => ({ skipped: { reason, detail } });
 
-export async function analyseAll(
-  inputs: FunctionInput[],
-  backend: Backend,
-  options: AnalyseOptions = {},
-): Promise<AnalyseOutcome[]> {
+/** A run that takes functions as they are found. */
+export interface AnalysisRun {
+  /**
+   * Hands over the next function (its index is the number handed over before it). Resolves once the
+   * queue has room for another, so a producer that awaits it never runs far ahead of the model.
+   */
+  add(fn: FunctionInput): Promise<void>;
+  /** Stops asking, as a cancellation does: what has no outcome yet is reported as not analysed. */
+  stop(cause: string): void;
+  /** No more functions: resolves with every outcome, in the order the functions were handed over. */
+  finish(): Promise<AnalyseOutcome[]>;
+}
+
+/**
+ * What makes two functions the same question within one run: with a cache, its key (so the second of
+ * two whitespace variants is served as the cache would serve it); without, the exact text the backend
+ * sees, so identical functions are asked once even with `--no-cache` and nothing else changes.
+ */
+class SameQuestions<T> {
+  private readonly byKey = new Map<string, T>();
+  /** Language → source → entry: the source strings the functions already hold, neither copied nor hashed. */
+  private readonly bySource = new Map<string, Map<string, T>>();
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly cached: boolean,
+  ) {}
+
+  /** The cache key when there is a cache (undefined otherwise), and the entry already made for `fn`. */
+  find(fn: FunctionInput): { key: string | undefined; entry: T | undefined; remember: (entry: T) => void } {
+    if (this.cached) {
+      const key = verdictCacheKey(this.backend, fn);
+      return { key, entry: this.byKey.get(key), remember: (e) => this.byKey.set(key, e) };
+    }
+    if (this.backend.cacheSource) {
+      // A rendered prompt is a new string per function: keep its hash rather than the text.
+      const key = createHash('sha256').update(this.backend.cacheSource(fn)).digest('base64');
+      return { key: undefined, entry: this.byKey.get(key), remember: (e) => this.byKey.set(key, e) };
+    }
+    let sources = this.bySource.get(fn.lang);
+    if (!sources) {
+      sources = new Map();
+      this.bySource.set(fn.lang, sources);
+    }
+    const inLang = sources;
+    return { key: undefined, entry: inLang.get(fn.source), remember: (e) => inLang.set(fn.source, e) };
+  }
+}
+
+export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): AnalysisRun {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
   }
+  const queueSize = options.queueSize ?? Math.max(64, 4 * concurrency);
   const { cache, budgetMs, signal } = options;
   const cacheError = (error: unknown) => options.onCacheError?.(error as Error);
 
@@ -85,10 +143,12 @@ export async function analyseAll(
   const onCallerAbort = () => halt('the analysis was cancelled');
   if (signal?.aborted) onCallerAbort();
   signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const budgetTimer =
-    budgetMs === undefined
-      ? undefined
-      : setTimeout(() => halt(`the time budget of ${budgetMs / 1000} s ran out`), budgetMs);
+  // Started with the first function: before it there is nothing to ask, and the budget is for asking.
+  let budgetTimer: NodeJS.Timeout | undefined;
+  const startBudget = () => {
+    if (budgetMs === undefined || budgetTimer !== undefined) return;
+    budgetTimer = setTimeout(() => halt(`the time budget of ${budgetMs / 1000} s ran out`), budgetMs);
+  };
   // A backend that ignores the signal still cannot hold the run past the budget.
   const stopped = new Promise<never>((_, reject) => {
     stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true });
@@ -96,8 +156,8 @@ export async function analyseAll(
   stopped.catch(() => {});
 
   /** A cached verdict, or undefined (a failed read is a miss, reported through onCacheError). */
-  async function lookup(key: string | undefined): Promise<Verdict | undefined> {
-    if (!cache || !key) return undefined;
+  async function lookup(key: string): Promise<Verdict | undefined> {
+    if (!cache) return undefined;
     const hit = await cache.get(key).catch((error: unknown) => {
       cacheError(error);
       return undefined;
@@ -125,49 +185,98 @@ export async function analyseAll(
   }
 
   const limit = pLimit(concurrency);
-  const outcomes: AnalyseOutcome[] = new Array(inputs.length);
+  const outcomes: AnalyseOutcome[] = [];
+  const settled: Promise<void>[] = [];
   const writes: Promise<void>[] = [];
-  // With a cache, a function that occurs twice in one run (same key) is asked once: the second waits for
-  // the first's answer and counts as cached.
-  const asking = new Map<string, Promise<AnalyseOutcome>>();
+  // A function that occurs twice in one run is asked once: the second waits for the first's answer.
+  // Served from the cache's key it counts as cached, as the cache would have served it; without a cache
+  // it is simply the same answer to the same question.
+  const asking = new SameQuestions<Promise<AnalyseOutcome>>(backend, cache !== undefined);
 
   async function outcomeFor(fn: FunctionInput): Promise<AnalyseOutcome> {
-    const key = cache ? verdictCacheKey(backend, fn) : undefined;
-    if (!key || !cache) return limit(() => ask(fn));
-    const sibling = asking.get(key);
+    const { key, entry: sibling, remember } = asking.find(fn);
     if (sibling) {
       const outcome = await sibling;
-      return 'verdict' in outcome ? { verdict: { ...outcome.verdict, cached: true } } : outcome;
+      if (!('verdict' in outcome)) return outcome;
+      return { verdict: cache ? { ...outcome.verdict, cached: true } : { ...outcome.verdict } };
     }
     const pending = (async (): Promise<AnalyseOutcome> => {
       // Cache reads happen outside the pool, so a slot is only ever held by a question to the backend;
       // hits are served even after a stop: they cost no request and no time worth saving.
-      const hit = await lookup(key);
+      const hit = key === undefined ? undefined : await lookup(key);
       if (hit) return { verdict: hit };
       const outcome = await limit(() => ask(fn));
       // Unclassified answers are not kept: they are no answer, and a later run (a fixed server, a server
       // that now gives logprobs, another prompt) deserves to ask again. Writes do not hold a slot.
-      if ('verdict' in outcome && outcome.verdict.vulnerable !== null) {
+      if (cache && key !== undefined && 'verdict' in outcome && outcome.verdict.vulnerable !== null) {
         writes.push(cache.set(key, outcome.verdict).catch(cacheError));
       }
       return outcome;
     })();
-    asking.set(key, pending);
+    remember(pending);
     return pending;
   }
 
-  try {
-    await Promise.all(
-      inputs.map(async (fn, index) => {
-        const outcome = await outcomeFor(fn);
-        outcomes[index] = outcome;
-        options.onResult?.(index, outcome);
-      }),
-    );
-    await Promise.all(writes);
-  } finally {
-    if (budgetTimer) clearTimeout(budgetTimer);
-    signal?.removeEventListener('abort', onCallerAbort);
-  }
-  return outcomes;
+  // The bounded queue: functions handed over whose outcome is not known yet, and producers waiting for
+  // room. A full queue lets its producer go again only once it has drained to half, so extraction runs
+  // in stretches of many files rather than one function per answer (fewer switches between parsing and
+  // the sockets).
+  let open = 0;
+  const lowWater = Math.floor(queueSize / 2);
+  let waiting: (() => void)[] = [];
+  let finished = false;
+
+  return {
+    add(fn) {
+      if (finished) throw new Error('startAnalysis: add() after finish()');
+      startBudget();
+      const index = outcomes.length;
+      outcomes.length = index + 1;
+      open++;
+      settled.push(
+        outcomeFor(fn)
+          // Only a throwing cacheSource() gets here; a rejection left for finish() would be unhandled.
+          .catch((error: unknown) =>
+            skipped('backend-error', error instanceof Error ? error.message : String(error)),
+          )
+          .then((outcome) => {
+            outcomes[index] = outcome;
+            open--;
+            if (open <= lowWater && waiting.length > 0) {
+              const go = waiting;
+              waiting = [];
+              for (const resume of go) resume();
+            }
+            options.onResult?.(index, outcome);
+          }),
+      );
+      if (open < queueSize) return Promise.resolve();
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    stop: (cause) => halt(cause),
+    async finish() {
+      finished = true;
+      try {
+        await Promise.all(settled);
+        await Promise.all(writes);
+      } finally {
+        if (budgetTimer) clearTimeout(budgetTimer);
+        signal?.removeEventListener('abort', onCallerAbort);
+      }
+      return outcomes;
+    },
+  };
+}
+
+/** Every input's outcome, in input order. */
+export async function analyseAll(
+  inputs: FunctionInput[],
+  backend: Backend,
+  options: AnalyseOptions = {},
+): Promise<AnalyseOutcome[]> {
+  // Handed over all at once, as before: the caller already holds every input, so there is nothing to
+  // bound, and the pool and the cache reads see the whole list.
+  const run = startAnalysis(backend, { ...options, queueSize: Number.POSITIVE_INFINITY });
+  for (const fn of inputs) void run.add(fn);
+  return run.finish();
 }
