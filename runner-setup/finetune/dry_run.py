@@ -126,7 +126,8 @@ def train_args(base_dir, data, out, kind, steps, extra=()):
 
     return parse_args([
         "--base", base_dir, "--train", data, "--validation", data, "--out", out, "--trainer", kind,
-        "--max-steps", str(steps), "--batch-size", "4", "--grad-accum", "2", "--lr", "3e-3",
+        "--max-steps", str(steps), "--batch-size", "4", "--grad-accum", "2",
+        "--lr", os.environ.get("VULNREVIEW_DRY_RUN_LR", "3e-3"),
         "--warmup-steps", "5", "--lora-r", "16", "--lora-alpha", "32", "--lora-dropout", "0.0",
         "--eval-steps", str(max(1, steps // 3)), "--logging-steps", "1", "--seed", "1", *extra,
     ])
@@ -166,7 +167,7 @@ def run_dry_run(args):
     checks = Checks(log)
     figures = []
     try:
-        for template in ("llama3", "deepseek"):
+        for template in os.environ.get("VULNREVIEW_DRY_RUN_TEMPLATES", "llama3 deepseek").split():
             base_dir = save_base(os.path.join(work, f"base-{template}"), texts, template)
             for kind in kinds:
                 label = f"{template}/{kind}"
