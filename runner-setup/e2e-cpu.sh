@@ -119,6 +119,17 @@ for template in $TEMPLATES; do
   "$PY" "$FINETUNE/merge.py" --base "$dir/base" --adapter "$dir/adapter" --out "$dir/merged" --dtype float32 2>&1 |
     grep -Ev '^(Loading weights|Writing model)'
 
+  if [[ "$template" == "${TEMPLATES%% *}" ]]; then
+    step "$template: torchrun with 2 processes (the several-GPU path, on CPU with gloo)"
+    "$PY" -m torch.distributed.run --standalone --nproc_per_node 2 "$FINETUNE/train.py" --base "$dir/base" \
+      --train "$WORK/train.jsonl" --validation "$WORK/train.validation.jsonl" --out "$dir/ddp" --max-steps 6 \
+      --batch-size 2 --eval-steps 3 --logging-steps 3 --lr 3e-3 --warmup-steps 1 >"$dir/ddp.log" 2>&1 ||
+      { tail -n 30 "$dir/ddp.log"; die "$template: train.py under torchrun failed"; }
+    grep -E '^(batch|validation at)' "$dir/ddp.log"
+    "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; sys.exit(0 if (s["effective_batch"], s["steps"]) == (4, 6) else f"expected 2 processes x 2 = 4 per step and 6 steps, got {s}")' \
+      "$dir/ddp/vulnreview-train.json" || status=1
+  fi
+
   step "$template: evaluation server"
   VULNREVIEW_EVAL_API_KEY="$KEY" "$PY" runner-setup/serve/eval_server.py --model "$dir/merged" \
     --served-model-name vulnreview --port 0 --port-file "$dir/port" >"$dir/server.log" 2>&1 &
@@ -133,6 +144,10 @@ for template in $TEMPLATES; do
   grep '^evaluation server' "$dir/server.log"
   VULNREVIEW_API_KEY="$KEY" "$PY" runner-setup/e2e/check_server.py --endpoint "$URL" --model vulnreview ||
     status=1
+  if command -v curl >/dev/null; then
+    ENV_FILE="$WORK/no-env-file" ENDPOINT="$URL" MODEL=vulnreview VULNREVIEW_API_KEY="$KEY" \
+      runner-setup/serve/healthcheck.sh || status=1
+  fi
 
   step "$template: vulnreview eval and vulnreview scan through the endpoint client"
   VULNREVIEW_API_KEY="$KEY" node dist/cli.js eval --dataset runner-setup/e2e/test.jsonl --endpoint "$URL" \

@@ -6,6 +6,9 @@ Memory: an 8B Llama-3 has a 128,256-token vocabulary; full logits for a batch of
 tokens at the end of each (left-padded) sequence, so the model is asked for the last few positions' logits
 only (`logits_to_keep`), in training and in evaluation.
 
+Validation metrics are read at the decision position (chat_data.AnswerLayout) of each example while
+its batch is in hand (decision_rows), so only four numbers per example are kept, on every process.
+
 The same subclass body serves transformers' Trainer and TRL's SFTTrainer (AnswerOnlyLoss is mixed into
 either), so the two paths differ only in the class they extend.
 """
@@ -56,44 +59,39 @@ class AnswerOnlyLoss:
         else:
             loss = total / (targets != IGNORE_INDEX).sum().clamp(min=1)
         if return_outputs:
-            return loss, {"logits": logits}
+            return loss, {"logits": decision_rows(logits, labels, self.decision_layout)}
         return loss
 
 
+def decision_rows(logits, labels, layout):
+    """Per example: log P(Yes) and log P(No) at the decision position, the true answer (1 for Yes) and
+    whether Yes or No was the most likely token there. `logits` are the kept positions, where logits[:, i]
+    predicts labels[:, -width + i]. Computed per batch inside compute_loss, where logits and labels still
+    line up (the Trainer pads both across processes before any metrics hook sees them)."""
+    import torch
+
+    width = logits.shape[1]
+    start_column = labels.shape[1] - width
+    rows = []
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    for row in range(labels.shape[0]):
+        answer = (labels[row] != IGNORE_INDEX).nonzero()
+        start = int(answer[0]) if len(answer) else labels.shape[1] - 1
+        position = start + layout.offset
+        scores = log_probs[row, position - start_column]
+        best = int(scores.argmax())
+        rows.append([
+            float(scores[layout.yes_id]),
+            float(scores[layout.no_id]),
+            float(int(labels[row, position]) == layout.yes_id),
+            float(best in (layout.yes_id, layout.no_id)),
+        ])
+    return torch.tensor(rows, device=logits.device)
+
+
 class DecisionMetrics:
-    """preprocess_logits_for_metrics and compute_metrics for the Trainer: per validation example, the
-    log-probabilities of Yes and No at the decision position and the true answer; then the share predicted
+    """compute_metrics for the Trainer, over decision_rows of the validation set: the share predicted
     positive, precision, recall and F1 — what the seed's "positives collapse" shows in."""
-
-    def __init__(self, layout):
-        self.layout = layout
-
-    def preprocess(self, logits, labels):
-        import torch
-
-        if isinstance(logits, (tuple, list)):
-            logits = logits[0]
-        width = logits.shape[1]
-        rows = []
-        log_probs = torch.log_softmax(logits.float(), dim=-1)
-        for row in range(labels.shape[0]):
-            answer = (labels[row] != IGNORE_INDEX).nonzero()
-            start = int(answer[0]) if len(answer) else labels.shape[1] - 1
-            column = start + self.layout.offset - (labels.shape[1] - width)
-            truth = int(labels[row, start + self.layout.offset] == self.layout.yes_id)
-            scores = log_probs[row, column]
-            chose_word = int(int(scores.argmax()) in (self.layout.yes_id, self.layout.no_id))
-            rows.append(
-                torch.stack(
-                    [
-                        scores[self.layout.yes_id],
-                        scores[self.layout.no_id],
-                        torch.tensor(float(truth), device=scores.device),
-                        torch.tensor(float(chose_word), device=scores.device),
-                    ]
-                )
-            )
-        return torch.stack(rows)
 
     @staticmethod
     def summarise(rows):
@@ -121,9 +119,10 @@ class DecisionMetrics:
             "answered_yes_or_no_share": answered / n,
         }
 
-    def compute(self, eval_prediction):
+    @staticmethod
+    def compute(eval_prediction):
         predictions = eval_prediction.predictions
-        return self.summarise([tuple(float(v) for v in row) for row in predictions])
+        return DecisionMetrics.summarise([tuple(float(v) for v in row) for row in predictions])
 
 
 def make_callbacks(log):
@@ -136,10 +135,13 @@ def make_callbacks(log):
             self.history = []
 
         def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-            if not metrics or "eval_f1" not in metrics or not state.is_world_process_zero:
+            if not metrics or "eval_f1" not in metrics:
                 return
             entry = {"step": state.global_step, **{k[5:]: v for k, v in metrics.items() if k.startswith("eval_")}}
+            # Every process keeps the history (they all decide alike from it); only the main one prints.
             self.history.append(entry)
+            if not state.is_world_process_zero:
+                return
             log(
                 f"validation at step {state.global_step}: loss {metrics.get('eval_loss', math.nan):.4f}, "
                 f"flags {entry['predicted_positive_share']:.1%} as vulnerable (truth {entry['true_positive_share']:.1%}), "
@@ -149,8 +151,9 @@ def make_callbacks(log):
                 log(
                     f"warning: positives collapse at step {state.global_step}: the model flags "
                     f"{entry['predicted_positive_share']:.1%} where {entry['true_positive_share']:.1%} are vulnerable. "
-                    "The seed saw this with batch sizes above 4 on imbalanced data; keep --batch-size 4 "
-                    "--grad-accum 1, or lower --lr, and resume from an earlier checkpoint (--resume)."
+                    "Early in a run this passes; if it persists, it is what the seed saw with batch sizes above 4 "
+                    "on imbalanced data: keep --batch-size 4 --grad-accum 1 or lower --lr, and restart from the "
+                    "last checkpoint that flagged positives (--resume DIR)."
                 )
 
     return CollapseWatch()
@@ -160,13 +163,11 @@ def make_trainer(kind, model, tokenizer, train, validation, training_args, layou
     """kind: 'trl' or 'plain'. Both get pre-tokenised, masked data and the same collator and loss."""
     from transformers import Trainer, TrainingArguments
 
-    metrics = DecisionMetrics(layout)
     watch = make_callbacks(log)
     common = {
         "model": model,
         "data_collator": collator,
-        "compute_metrics": metrics.compute if validation else None,
-        "preprocess_logits_for_metrics": metrics.preprocess if validation else None,
+        "compute_metrics": DecisionMetrics.compute if validation else None,
         "callbacks": [watch],
     }
     if kind == "trl":
@@ -199,6 +200,7 @@ def make_trainer(kind, model, tokenizer, train, validation, training_args, layou
         log("trainer: transformers Trainer (answer-only loss)")
     trainer.collapse_watch = watch
     trainer.kind = kind
+    trainer.decision_layout = layout
     return trainer
 
 

@@ -87,6 +87,8 @@ def verify(label, base_dir, adapter_dir, merged_dir, conversations, summary, che
     merged = AutoModelForCausalLM.from_pretrained(merged_dir, dtype=dtype).to(device).eval()
     right = 0
     worst_gap = 0.0
+    largest = 0.0
+    same_choice = 0
     stopped = 0
     wrong = []
     with torch.no_grad():
@@ -101,7 +103,9 @@ def verify(label, base_dir, adapter_dir, merged_dir, conversations, summary, che
                 right += 1
             else:
                 wrong.append(tokenizer.decode([expected]))
+            same_choice += int(tuned_logits.argmax()) == int(merged_logits.argmax())
             worst_gap = max(worst_gap, float((tuned_logits - merged_logits).abs().max()))
+            largest = max(largest, float(tuned_logits.abs().max()))
             generated = merged.generate(
                 input_ids=torch.tensor([prompt_ids], device=device),
                 attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long, device=device),
@@ -114,9 +118,12 @@ def verify(label, base_dir, adapter_dir, merged_dir, conversations, summary, che
     n = len(conversations)
     checks.check(f"{label}: first answer token", right == n,
                  f"right Yes/No at the decision position for {right}/{n} training prompts" + (f" (missed: {wrong})" if wrong else ""))
-    tolerance = 1e-3 if dtype == torch.float32 else 0.15
-    checks.check(f"{label}: merged = base + adapter", worst_gap <= tolerance,
-                 f"largest logit difference {worst_gap:.2e} (tolerance {tolerance:g} in {str(dtype).replace('torch.', '')})")
+    # float32: the merge is exact up to rounding. bf16: folding B·A into 8-bit-mantissa weights moves logits
+    # by about 2^-8 of their size, so the bound is relative and the choice at each prompt must not change.
+    tolerance = 1e-3 if dtype == torch.float32 else 0.03 * largest
+    checks.check(f"{label}: merged = base + adapter", worst_gap <= tolerance and same_choice == n,
+                 f"largest logit difference {worst_gap:.2e} (tolerance {tolerance:.2g} in {str(dtype).replace('torch.', '')}), "
+                 f"same most likely token at {same_choice}/{n} decision positions")
     checks.check(f"{label}: generation stops after the answer", stopped == n,
                  f"{stopped}/{n} greedy generations are exactly {[tokenizer.decode([t]) for t in layout.yes_tokens]}-shaped answers ending at the stop token")
 

@@ -38,13 +38,13 @@ def main(argv=None):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from tokenizer_check import load_tokenizer_or_exit
+    from tokenizer_check import load_tokenizer_or_exit, save_tokenizer
 
     tokenizer = load_tokenizer_or_exit(args.adapter, allow_lossy=args.allow_lossy_tokenizer)
     base = AutoModelForCausalLM.from_pretrained(args.base, dtype=getattr(torch, args.dtype))
     merged = PeftModel.from_pretrained(base, args.adapter).merge_and_unload()
     merged.save_pretrained(args.out)
-    tokenizer.save_pretrained(args.out)
+    save_tokenizer(tokenizer, args.out)
     print(f"merged model saved in {args.out}; serve it with MERGED_MODEL={os.path.abspath(args.out)}")
 
 

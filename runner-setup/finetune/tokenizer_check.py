@@ -9,6 +9,8 @@ load_tokenizer, which encodes and decodes a rendered conversation and, when the 
 reloads the files with PreTrainedTokenizerFast (which keeps tokenizer.json as written) or refuses.
 """
 
+import json
+import os
 import sys
 
 # A conversation with what code brings: indentation, tabs, blank lines, braces, a string with spaces.
@@ -97,3 +99,17 @@ def load_tokenizer_or_exit(path, extra_texts=(), allow_lossy=False):
         return load_tokenizer(path, extra_texts, allow_lossy)
     except TokenizerError as error:
         sys.exit(str(error))
+
+
+def save_tokenizer(tokenizer, out):
+    """save_pretrained, naming a class both transformers 4 and 5 load. Transformers 5 writes
+    "TokenizersBackend", which transformers 4 (and a vLLM built on it) does not know; "PreTrainedTokenizerFast"
+    loads tokenizer.json as written in both, which is what the round-trip check chose."""
+    tokenizer.save_pretrained(out)
+    path = os.path.join(out, "tokenizer_config.json")
+    with open(path, encoding="utf-8") as handle:
+        config = json.load(handle)
+    if config.get("tokenizer_class") == "TokenizersBackend":
+        config["tokenizer_class"] = "PreTrainedTokenizerFast"
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(config, handle, indent=2, ensure_ascii=False)

@@ -191,6 +191,8 @@ def training_arguments(args, output_dir, has_validation, bf16, fp16, gradient_ch
         "data_seed": args.seed,
         "disable_tqdm": True,
         "dataloader_pin_memory": pinned_memory(),
+        # Without a GPU, torchrun's processes only form a (gloo) process group when told they are CPU ones.
+        "use_cpu": not pinned_memory(),
     }
 
 
@@ -246,6 +248,7 @@ def run(args, log=None, print_losses=True):
 
     from answer_trainer import make_trainer
     from chat_data import AnswerLayout, LeftPadCollator, encode_all, read_jsonl
+    from tokenizer_check import save_tokenizer
 
     set_seed(args.seed)
     started = time.time()
@@ -320,7 +323,7 @@ def run(args, log=None, print_losses=True):
     if trainer.is_world_process_zero():
         os.makedirs(args.out, exist_ok=True)
         model.save_pretrained(args.out)  # the adapter only (adapter_config.json + weights)
-        tokenizer.save_pretrained(args.out)  # the checked tokenizer: merge.py and serving reuse it
+        save_tokenizer(tokenizer, args.out)  # the checked tokenizer: merge.py and serving reuse it
         with open(os.path.join(args.out, "vulnreview-train.json"), "w", encoding="utf-8") as handle:
             json.dump({"args": vars(args), "summary": summary, "losses": losses}, handle, indent=2)
         log(json.dumps({k: v for k, v in summary.items() if k != "validation_history"}, indent=2))
