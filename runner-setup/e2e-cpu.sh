@@ -15,6 +15,7 @@
 # into a virtualenv (packages already on the machine are reused). Settings, all optional:
 #   E2E_TEMPLATES="llama3 deepseek"   which chat templates to run
 #   E2E_VENV=DIR                      reuse a virtualenv (default: a fresh one in the work directory)
+#   E2E_PYTHON=PATH                   use this interpreter as it is, no virtualenv (gpu-check.sh does)
 #   E2E_TORCH_INDEX=URL               pip index for torch (e.g. https://download.pytorch.org/whl/cpu on a
 #                                     GitHub-hosted runner, where PyPI's default torch wheel pulls CUDA)
 #   E2E_SKIP_DRY_RUN=1                skip the dry runs (quicker local iterations)
@@ -54,11 +55,15 @@ command -v node >/dev/null || die "node is required"
 command -v git >/dev/null || die "git is required (vulnreview scan reads a git repository)"
 
 step "Python environment"
-VENV="${E2E_VENV:-$WORK/venv}"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  python3 -m venv --system-site-packages "$VENV"
+if [[ -n "${E2E_PYTHON:-}" ]]; then
+  PY="$E2E_PYTHON"
+else
+  VENV="${E2E_VENV:-$WORK/venv}"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv --system-site-packages "$VENV"
+  fi
+  PY="$VENV/bin/python"
 fi
-PY="$VENV/bin/python"
 pip_install() { "$PY" -m pip install --retries 0 --timeout 2 --quiet --disable-pip-version-check "$@"; }
 # requirements.txt already satisfied (a reused virtualenv, or the machine's own packages): nothing to do.
 satisfied() {
