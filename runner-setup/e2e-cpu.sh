@@ -60,7 +60,8 @@ if [[ -n "${E2E_PYTHON:-}" ]]; then
 else
   VENV="${E2E_VENV:-$WORK/venv}"
   if [[ ! -x "$VENV/bin/python" ]]; then
-    python3 -m venv --system-site-packages "$VENV"
+    python3 -m venv --system-site-packages "$VENV" ||
+      die "could not create a virtualenv (Debian/Ubuntu: apt-get install python3-venv), or set E2E_PYTHON"
   fi
   PY="$VENV/bin/python"
 fi

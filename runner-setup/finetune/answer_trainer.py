@@ -64,8 +64,9 @@ class AnswerOnlyLoss:
 
 
 def decision_rows(logits, labels, layout):
-    """Per example: log P(Yes) and log P(No) at the decision position, the true answer (1 for Yes) and
-    whether Yes or No was the most likely token there. `logits` are the kept positions, where logits[:, i]
+    """Per example: log P(yes) and log P(no) at the decision position (over every token that reads as yes
+    or no, as the client counts them), the true answer (1 for yes) and whether a yes or no token was the
+    most likely one there. `logits` are the kept positions, where logits[:, i]
     predicts labels[:, -width + i]. Computed per batch inside compute_loss, where logits and labels still
     line up (the Trainer pads both across processes before any metrics hook sees them)."""
     import torch
@@ -74,17 +75,19 @@ def decision_rows(logits, labels, layout):
     start_column = labels.shape[1] - width
     rows = []
     log_probs = torch.log_softmax(logits.float(), dim=-1)
+    yes_ids = torch.tensor(layout.yes_ids, device=logits.device)
+    no_ids = torch.tensor(layout.no_ids, device=logits.device)
+    yes_or_no = set(layout.yes_ids) | set(layout.no_ids)
     for row in range(labels.shape[0]):
         answer = (labels[row] != IGNORE_INDEX).nonzero()
         start = int(answer[0]) if len(answer) else labels.shape[1] - 1
         position = start + layout.offset
         scores = log_probs[row, position - start_column]
-        best = int(scores.argmax())
         rows.append([
-            float(scores[layout.yes_id]),
-            float(scores[layout.no_id]),
-            float(int(labels[row, position]) == layout.yes_id),
-            float(best in (layout.yes_id, layout.no_id)),
+            float(torch.logsumexp(scores[yes_ids], dim=0)),
+            float(torch.logsumexp(scores[no_ids], dim=0)),
+            float(int(labels[row, position]) in layout.yes_ids),
+            float(int(scores.argmax()) in yes_or_no),
         ])
     return torch.tensor(rows, device=logits.device)
 

@@ -73,6 +73,11 @@ def split_conversation(tokenizer, messages, stops):
     return prompt_ids, answer_ids[: end + 1]
 
 
+def answer_word(text):
+    """A token's text reduced to its word: leading spaces and trailing punctuation off, lower case."""
+    return text.lstrip(" \t\r\n\u0120\u2581").rstrip(" \t\r\n.,:!").lower()
+
+
 class AnswerLayout:
     """Where Yes and No are decided: the first answer position whose token differs between a "Yes" and a
     "No" answer, and those two token ids. Everything before that position (DeepSeek's newline) is shared."""
@@ -90,9 +95,16 @@ class AnswerLayout:
         self.no_id = no[offset]
         self.yes_tokens = yes
         self.no_tokens = no
-        word = tokenizer.decode([self.yes_id]).strip().lower()
-        if word != "yes":
-            raise ValueError(f"the decision token decodes to {tokenizer.decode([self.yes_id])!r}, not a bare 'Yes'")
+        # Every token that reads as yes or no (" Yes", "YES", "Yes:" …), as vulnreview's client counts them
+        # among the top logprobs (src/model/classify.ts, tokenWord).
+        words = [answer_word(text) for text in tokenizer.batch_decode([[i] for i in range(len(tokenizer))])]
+        self.yes_ids = [i for i, word in enumerate(words) if word == "yes"]
+        self.no_ids = [i for i, word in enumerate(words) if word == "no"]
+        if self.yes_id not in self.yes_ids or self.no_id not in self.no_ids:
+            raise ValueError(
+                f"the answers differ at {tokenizer.decode([self.yes_id])!r} / {tokenizer.decode([self.no_id])!r}, "
+                "which do not read as Yes / No"
+            )
 
     def describe(self, tokenizer):
         shown = [tokenizer.decode([t]) for t in self.yes_tokens]
