@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const DIR = join(import.meta.dirname, '..', '..', 'runner-setup');
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -100,6 +100,7 @@ describe('runner-setup files', () => {
 
 describe.skipIf(!has('python3'))('start.sh builds the vllm command line', () => {
   const work = mkdtempSync(join(tmpdir(), 'vulnreview-start-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   // A stand-in for vllm that prints its arguments, one per line.
   const fake = join(work, 'vllm');
   writeFileSync(fake, '#!/bin/sh\nfor arg in "$@"; do printf "%s\\n" "$arg"; done\n');
@@ -182,6 +183,7 @@ describe.skipIf(!has('python3'))('start.sh builds the vllm command line', () => 
 
 describe.skipIf(!has('python3'))("the end-to-end check's assertions", () => {
   const work = mkdtempSync(join(tmpdir(), 'vulnreview-e2e-check-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const write = (name: string, value: unknown) => {
     const path = join(work, name);
     writeFileSync(path, JSON.stringify(value));
