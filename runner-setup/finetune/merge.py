@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Merges a LoRA adapter from train.py into its base model and saves a standalone model directory that
-vLLM (MERGED_MODEL in runner-setup/serve) or transformers can load without peft.
+vLLM (MERGED_MODEL in runner-setup/serve), the evaluation server (serve/eval_server.py) or transformers can
+load without peft.
 
-    python merge.py --base meta-llama/Meta-Llama-3-8B-Instruct --adapter vulnreview-llama3-lora \
+    python merge.py --base meta-llama/Meta-Llama-3-8B-Instruct --adapter vulnreview-llama3-lora \\
         --out vulnreview-llama3-merged
 
 Needs memory for the whole base model in bf16/fp16 (~16 GB for 8B); runs on CPU if no GPU is free
-(slower, and needs that much RAM instead).
+(slower, and needs that much RAM instead). The tokenizer comes from the adapter directory, where train.py
+saved the one it trained with (checked to round-trip, see tokenizer_check.py), and the generation config
+(its stop tokens) from the base model.
 """
 
 import argparse
@@ -20,6 +23,7 @@ def parse_args(argv=None):
     p.add_argument("--adapter", required=True, help="train.py's --out directory")
     p.add_argument("--out", required=True, help="directory for the merged model")
     p.add_argument("--dtype", choices=["bfloat16", "float16", "float32"], default="bfloat16")
+    p.add_argument("--allow-lossy-tokenizer", action="store_true", help="see train.py")
     return p.parse_args(argv)
 
 
@@ -32,14 +36,15 @@ def main(argv=None):
 
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    dtype = getattr(torch, args.dtype)
-    base = AutoModelForCausalLM.from_pretrained(args.base, dtype=dtype)
+    from tokenizer_check import load_tokenizer_or_exit, save_tokenizer
+
+    tokenizer = load_tokenizer_or_exit(args.adapter, allow_lossy=args.allow_lossy_tokenizer)
+    base = AutoModelForCausalLM.from_pretrained(args.base, dtype=getattr(torch, args.dtype))
     merged = PeftModel.from_pretrained(base, args.adapter).merge_and_unload()
-    merged.save_pretrained(args.out, safe_serialization=True)
-    # The adapter directory holds the tokenizer the adapter was trained with (train.py saves it there).
-    AutoTokenizer.from_pretrained(args.adapter).save_pretrained(args.out)
+    merged.save_pretrained(args.out)
+    save_tokenizer(tokenizer, args.out)
     print(f"merged model saved in {args.out}; serve it with MERGED_MODEL={os.path.abspath(args.out)}")
 
 

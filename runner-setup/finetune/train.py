@@ -2,273 +2,152 @@
 """LoRA fine-tuning of a chat model for vulnreview, on the JSONL that `vulnreview dataset` writes.
 
 Each line is {"messages": [{"role": "user", ...}, {"role": "assistant", "content": "Yes" | "No" ...}]},
-built by the same prompt builder the action uses at inference. This script renders every example with
-the base model's OWN chat template (tokenizer.apply_chat_template: Llama-3, DeepSeek-Coder, ...), which
-the seed found essential, and computes the loss on the assistant answer only.
+built by the same prompt builder the action uses at inference. Every example is rendered with the base
+model's OWN chat template (which the seed found essential), and the loss covers exactly the tokens the
+server generates after the generation prompt, up to the end-of-turn token (chat_data.py).
 
-    python train.py --base meta-llama/Meta-Llama-3-8B-Instruct \
+    python train.py --base meta-llama/Meta-Llama-3-8B-Instruct \\
         --train train.jsonl --validation train.validation.jsonl --out vulnreview-llama3-lora
 
-    python train.py --dry-run      # tiny random Llama model and tokenizer built locally: no download
+    python train.py --dry-run      # proves the recipe learns, on tiny models built locally (dry_run.py)
 
-The per-device batch size defaults to 4: the seed saw larger batches collapse to answering "No" on its
-imbalanced data. Raise the effective batch with --grad-accum instead (effective = batch x accum x GPUs).
+Several GPUs: `torchrun --nproc_per_node N train.py ...` or `accelerate launch train.py ...`; only rank 0
+writes files. The batch is per device: the seed's 4 is `--batch-size 4 --grad-accum 1` on one GPU (on N
+GPUs, `--batch-size` 4/N keeps it). The seed saw larger batches collapse to answering "No".
 """
 
 import argparse
 import json
-import math
 import os
-import random
 import sys
-import tempfile
 import time
 
-IGNORE_INDEX = -100  # label value the loss ignores: every token before the answer
-
-# A Llama-3-style chat template for the dry run's tiny tokenizer (real models bring their own).
-DRY_RUN_TEMPLATE = (
-    "{{ bos_token }}{% for message in messages %}"
-    "<|start_header_id|>{{ message['role'] }}<|end_header_id|>\n\n"
-    "{{ message['content'] | trim }}<|eot_id|>{% endfor %}"
-    "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
-)
-DRY_RUN_SPECIALS = ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<pad>", "<unk>"]
+DEFAULT_TARGETS = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="base model: Hugging Face id or local directory")
     p.add_argument("--train", help="training JSONL from `vulnreview dataset --out`")
-    p.add_argument("--validation", help="validation JSONL (the .validation.jsonl file), optional")
-    p.add_argument("--out", help="directory for the adapter (default: vulnreview-lora; a temporary one for --dry-run)")
-    p.add_argument("--batch-size", type=int, default=4, help="per-device batch size (default: %(default)s)")
+    p.add_argument("--validation", help="validation JSONL (the .validation.jsonl file): metrics while training")
+    p.add_argument("--out", help="directory for the adapter (default: vulnreview-lora)")
+    p.add_argument("--batch-size", type=int, default=4, help="per-device batch size (default: %(default)s, the seed's)")
     p.add_argument("--grad-accum", type=int, default=1, help="gradient accumulation steps (default: %(default)s)")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many optimizer steps (-1: epochs)")
     p.add_argument("--lr", type=float, default=2e-4, help="learning rate (default: %(default)s)")
     p.add_argument("--warmup-steps", type=int, default=50)
     p.add_argument("--max-length", type=int, default=2048, help="longer examples are skipped, never cut")
-    p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--lora-r", type=int, default=16, help="LoRA rank; serve with --max-lora-rank at least this")
     p.add_argument("--lora-alpha", type=int, default=32)
     p.add_argument("--lora-dropout", type=float, default=0.05)
-    p.add_argument(
-        "--target-modules",
-        default="q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
-        help="comma-separated module names for LoRA (Llama / DeepSeek-Coder names by default)",
-    )
+    p.add_argument("--target-modules", default=DEFAULT_TARGETS,
+                   help="comma-separated module names for LoRA (Llama / DeepSeek-Coder: all attention and MLP projections)")
     p.add_argument("--load-in-4bit", action="store_true", help="QLoRA: base weights in 4 bit (needs bitsandbytes)")
     p.add_argument("--no-gradient-checkpointing", action="store_true", help="faster, but needs more memory")
     p.add_argument("--trainer", choices=["auto", "trl", "plain"], default="auto",
                    help="auto: TRL's SFTTrainer when importable, else transformers' Trainer")
+    p.add_argument("--eval-steps", type=int, default=200,
+                   help="validation metrics (share flagged, precision, recall, F1) and a checkpoint every N steps")
+    p.add_argument("--eval-samples", type=int, default=1000,
+                   help="validate on at most this many examples, drawn with --seed (0: all)")
+    p.add_argument("--save-total-limit", type=int, default=3, help="checkpoints kept in OUT/trainer")
+    p.add_argument("--resume", metavar="auto|DIR",
+                   help="continue from a checkpoint: 'auto' picks the latest in OUT/trainer")
     p.add_argument("--logging-steps", type=int, default=10)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--allow-lossy-tokenizer", action="store_true",
+                   help="continue when the tokenizer does not give back the text it encodes (see tokenizer_check.py)")
     p.add_argument("--dry-run", action="store_true",
-                   help="train a few steps of a tiny randomly initialised Llama model (no download)")
+                   help="prove the recipe learns: tiny Llama-3- and DeepSeek-Coder-style models built locally, "
+                   "both trainers, merge, and checks (a few minutes on a CPU)")
     args = p.parse_args(argv)
     if not args.dry_run and not (args.base and args.train):
         p.error("--base and --train are required (or use --dry-run)")
     if args.out is None:
-        args.out = tempfile.mkdtemp(prefix="vulnreview-dry-run-") if args.dry_run else "vulnreview-lora"
+        args.out = "vulnreview-lora"
     if args.batch_size < 1 or args.grad_accum < 1:
         p.error("--batch-size and --grad-accum must be at least 1")
     return args
 
 
-def read_jsonl(path):
-    """The examples of one file; a bad line stops with its file:line."""
-    examples = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                example = json.loads(line)
-            except json.JSONDecodeError as error:
-                sys.exit(f"{where}: not valid JSON ({error})")
-            messages = example.get("messages") if isinstance(example, dict) else None
-            if not isinstance(messages, list) or not messages:
-                sys.exit(f'{where}: expected {{"messages": [...]}} as written by `vulnreview dataset`')
-            if messages[-1].get("role") != "assistant":
-                sys.exit(f"{where}: the last message must be the assistant's answer")
-            examples.append(messages)
-    if not examples:
-        sys.exit(f"{path}: no examples")
-    return examples
-
-
-def encode(tokenizer, messages, max_length):
-    """input_ids and labels for one conversation, the labels masked (IGNORE_INDEX) up to the answer.
-
-    The prompt (everything before the answer, with the template's assistant header) and the answer are
-    tokenised separately and joined, so the boundary is exact: the model learns to produce the answer's
-    tokens right after the generation prompt, which is what it is given at inference. Returns None when
-    the example is longer than max_length (cutting it would cut the answer off).
-    """
-    prompt_text = tokenizer.apply_chat_template(messages[:-1], tokenize=False, add_generation_prompt=True)
-    full_text = tokenizer.apply_chat_template(messages, tokenize=False)
-    if not full_text.startswith(prompt_text):
-        raise ValueError(
-            "the chat template does not render the conversation as prompt + answer; "
-            "this script needs a template whose generation prompt is a prefix of the full conversation"
-        )
-    prompt_ids = tokenizer(prompt_text, add_special_tokens=False)["input_ids"]
-    answer_ids = tokenizer(full_text[len(prompt_text):], add_special_tokens=False)["input_ids"]
-    if not answer_ids:
-        raise ValueError("the answer rendered to no tokens")
-    input_ids = prompt_ids + answer_ids
-    if len(input_ids) > max_length:
-        return None
-    return {
-        "input_ids": input_ids,
-        "attention_mask": [1] * len(input_ids),
-        "labels": [IGNORE_INDEX] * len(prompt_ids) + answer_ids,
-    }
-
-
-def encode_all(tokenizer, conversations, max_length, name):
-    encoded = [encode(tokenizer, messages, max_length) for messages in conversations]
-    kept = [e for e in encoded if e is not None]
-    skipped = len(encoded) - len(kept)
-    answers = sum(sum(1 for t in e["labels"] if t != IGNORE_INDEX) for e in kept)
-    print(f"{name}: {len(kept)} examples ({skipped} longer than {max_length} tokens skipped), "
-          f"{sum(len(e['input_ids']) for e in kept)} tokens, {answers} of them trained on (the answers)")
-    if not kept:
-        sys.exit(f"{name}: every example is longer than --max-length {max_length}")
-    return kept
-
-
-class PadCollator:
-    """Pads a batch: input_ids with the pad token, labels with IGNORE_INDEX, attention_mask with 0."""
-
-    def __init__(self, pad_token_id):
-        self.pad_token_id = pad_token_id
-
-    def __call__(self, features):
-        import torch
-
-        width = max(len(f["input_ids"]) for f in features)
-
-        def pad(key, value):
-            return torch.tensor([f[key] + [value] * (width - len(f[key])) for f in features])
-
-        return {
-            "input_ids": pad("input_ids", self.pad_token_id),
-            "attention_mask": pad("attention_mask", 0),
-            "labels": pad("labels", IGNORE_INDEX),
-        }
-
-
-class ListDataset:
-    """A list as a map-style dataset (Trainer needs __len__ and __getitem__ only)."""
-
-    def __init__(self, items):
-        self.items = items
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, index):
-        return self.items[index]
-
-
-def dry_run_examples():
-    """A handful of conversations in the shape `vulnreview dataset` writes (PD-1, 25% vulnerable)."""
-    question = "Is this code vulnerable? Answer in only Yes or No.\n\n```c\n{}\n```"
-    functions = [
-        ("void copy(char *in) { char b[16]; strcpy(b, in); }", "Yes"),
-        ("int add(int a, int b) { return a + b; }", "No"),
-        ("size_t len(const char *s) { return strlen(s); }", "No"),
-        ("void fill(char *d, int n) { char b[8]; memcpy(b, d, n); }", "No"),
-        ("int first(int *p) { return p[0]; }", "Yes"),
-        ("void zero(int *p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }", "No"),
-        ("int get(int *a, int i) { if (i < 0 || i >= 4) return -1; return a[i]; }", "No"),
-        ("void log(const char *m) { printf(m); }", "No"),
-    ]
-    return [
-        [{"role": "user", "content": question.format(code)}, {"role": "assistant", "content": answer}]
-        for code, answer in functions
-    ]
-
-
-def dry_run_tokenizer(conversations):
-    """A word-level tokenizer over the examples' words, with Llama-3-like special tokens and template."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    words = set()
-    splitter = pre_tokenizers.Whitespace()
-    for messages in conversations:
-        for message in messages:
-            for text in (message["role"], message["content"]):
-                words.update(piece for piece, _ in splitter.pre_tokenize_str(text))
-    vocab = {token: i for i, token in enumerate(DRY_RUN_SPECIALS + sorted(words))}
-    core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    core.pre_tokenizer = splitter
-    # Special tokens are matched whole in the text before the word split, as in a real chat tokenizer.
-    core.add_special_tokens(DRY_RUN_SPECIALS)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        bos_token="<|begin_of_text|>",
-        eos_token="<|eot_id|>",
-        pad_token="<pad>",
-        unk_token="<unk>",
+def distributed():
+    """(rank, local_rank, world_size) as torchrun and accelerate launch set them."""
+    return (
+        int(os.environ.get("RANK", "0")),
+        int(os.environ.get("LOCAL_RANK", "0")),
+        int(os.environ.get("WORLD_SIZE", "1")),
     )
-    tokenizer.chat_template = DRY_RUN_TEMPLATE
-    return tokenizer
 
 
-def dry_run_model(tokenizer):
-    """A randomly initialised two-layer Llama: the real architecture, nothing downloaded."""
-    from transformers import LlamaConfig, LlamaForCausalLM
+def main_process_log():
+    rank = distributed()[0]
 
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    return LlamaForCausalLM(config)
+    def log(message):
+        if rank == 0:
+            print(message, flush=True)
+
+    return log
 
 
-def load_base(args):
+def precision_for_device():
+    """(torch dtype for the weights, Trainer's bf16, Trainer's fp16): bf16 on GPUs that have it, fp16 on
+    older GPUs, float32 on a CPU (half precision on CPU is slow and loses the small LoRA updates)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(args.base)
+    if torch.cuda.is_available():
+        if torch.cuda.is_bf16_supported():
+            return torch.bfloat16, True, False
+        return torch.float16, False, True
+    return torch.float32, False, False
+
+
+def load_base(args, extra_texts=(), log=print):
+    """Tokenizer (round-trip checked), model and the stop tokens of the base model."""
+    from transformers import AutoModelForCausalLM, GenerationConfig
+
+    from chat_data import stop_token_ids
+    from tokenizer_check import load_tokenizer_or_exit
+
+    tokenizer = load_tokenizer_or_exit(args.base, extra_texts, args.allow_lossy_tokenizer)
     if tokenizer.chat_template is None:
         sys.exit(f"{args.base}: the tokenizer has no chat template; use an instruct/chat model")
     if tokenizer.pad_token is None:
         # Only pads batches; padded positions are masked out of attention and loss.
         tokenizer.pad_token = tokenizer.eos_token
-    dtype = torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float16
+    dtype, _, _ = precision_for_device()
     kwargs = {"dtype": dtype}
     if args.load_in_4bit:
         from transformers import BitsAndBytesConfig
 
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype
         )
+        # Each process holds its own quantised copy on its own GPU.
+        kwargs["device_map"] = {"": distributed()[1]}
     model = AutoModelForCausalLM.from_pretrained(args.base, **kwargs)
-    return tokenizer, model
+    try:
+        generation_config = GenerationConfig.from_pretrained(args.base)
+    except OSError:
+        generation_config = model.generation_config
+    stops = stop_token_ids(tokenizer, generation_config)
+    log(f"stop tokens: {[tokenizer.convert_ids_to_tokens(i) for i in sorted(stops)]}")
+    return tokenizer, model, stops
 
 
-def add_lora(model, args, gradient_checkpointing):
+def add_lora(model, args, gradient_checkpointing, log=print):
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
     if args.load_in_4bit:
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+        model = prepare_model_for_kbit_training(
+            model,
+            use_gradient_checkpointing=gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
+        )
     elif gradient_checkpointing:
-        model.gradient_checkpointing_enable()
-        # With frozen base weights the inputs must carry grads, or checkpointed layers get none.
-        model.enable_input_require_grads()
+        # Non-reentrant checkpointing gives the LoRA weights their gradients with a frozen embedding layer
+        # and works under DistributedDataParallel.
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     config = LoraConfig(
         r=args.lora_r,
         lora_alpha=args.lora_alpha,
@@ -277,54 +156,13 @@ def add_lora(model, args, gradient_checkpointing):
         task_type="CAUSAL_LM",
     )
     model = get_peft_model(model, config)
-    model.print_trainable_parameters()
+    trainable, total = model.get_nb_trainable_parameters()
+    log(f"LoRA: {trainable:,} trainable parameters of {total:,} ({100 * trainable / total:.3f}%), "
+        f"r {args.lora_r} on {config.target_modules}")
     return model
 
 
-def make_trainer(args, model, tokenizer, train, validation, training_args):
-    """TRL's SFTTrainer when wanted and importable, else transformers' Trainer. Both get the data already
-    tokenised and masked and this script's collator, so the loss is on the answer only either way."""
-    from transformers import Trainer
-
-    common = {
-        "model": model,
-        "train_dataset": ListDataset(train),
-        "eval_dataset": ListDataset(validation) if validation else None,
-        "data_collator": PadCollator(tokenizer.pad_token_id),
-    }
-    if args.trainer in ("auto", "trl"):
-        try:
-            from datasets import Dataset
-            from trl import SFTConfig, SFTTrainer
-        except ImportError:
-            if args.trainer == "trl":
-                sys.exit("--trainer trl: TRL is not installed (pip install trl)")
-        else:
-            try:
-                config = SFTConfig(**training_args, dataset_kwargs={"skip_prepare_dataset": True})
-                trainer = SFTTrainer(
-                    processing_class=tokenizer,
-                    args=config,
-                    **{
-                        **common,
-                        "train_dataset": Dataset.from_list(train),
-                        "eval_dataset": Dataset.from_list(validation) if validation else None,
-                    },
-                )
-                print("trainer: TRL SFTTrainer (pre-tokenised, answer-only labels)")
-                return trainer
-            except (TypeError, ValueError, AttributeError, KeyError) as error:
-                # TRL's API moves between versions; the plain Trainer does the same job with this data.
-                if args.trainer == "trl":
-                    raise
-                print(f"trainer: this TRL version's SFTTrainer does not fit ({error!r}); using transformers' Trainer")
-    from transformers import TrainingArguments
-
-    print("trainer: transformers Trainer (answer-only labels)")
-    return Trainer(args=TrainingArguments(**training_args), **common)
-
-
-def training_arguments(args, output_dir, has_validation, use_bf16, use_fp16):
+def training_arguments(args, output_dir, has_validation, bf16, fp16, gradient_checkpointing):
     return {
         "output_dir": output_dir,
         "per_device_train_batch_size": args.batch_size,
@@ -336,100 +174,173 @@ def training_arguments(args, output_dir, has_validation, use_bf16, use_fp16):
         "lr_scheduler_type": "cosine",
         "warmup_steps": args.warmup_steps,
         "logging_steps": args.logging_steps,
-        "eval_strategy": "epoch" if has_validation else "no",
-        "save_strategy": "no",
-        "bf16": use_bf16,
-        "fp16": use_fp16,
+        "eval_strategy": "steps" if has_validation else "no",
+        "eval_steps": args.eval_steps,
+        "save_strategy": "steps",
+        "save_steps": args.eval_steps,
+        "save_total_limit": args.save_total_limit,
+        "bf16": bf16,
+        "fp16": fp16,
+        "gradient_checkpointing": gradient_checkpointing,
+        "gradient_checkpointing_kwargs": {"use_reentrant": False},
+        "ddp_find_unused_parameters": False,
+        "label_names": ["labels"],
         "report_to": "none",
         "remove_unused_columns": False,
         "seed": args.seed,
+        "data_seed": args.seed,
+        "disable_tqdm": True,
+        "dataloader_pin_memory": pinned_memory(),
+        # Without a GPU, torchrun's processes only form a (gloo) process group when told they are CPU ones.
+        "use_cpu": not pinned_memory(),
     }
+
+
+def pinned_memory():
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def pick_trainer(choice, log):
+    if choice == "plain":
+        return "plain"
+    try:
+        import datasets  # noqa: F401  (SFTTrainer takes a datasets.Dataset)
+        import trl  # noqa: F401
+    except ImportError:
+        if choice == "trl":
+            sys.exit("--trainer trl: TRL is not installed (pip install trl)")
+        log("trainer: TRL not installed, using transformers' Trainer")
+        return "plain"
+    return "trl"
+
+
+def subsample(items, limit, seed):
+    """At most `limit` items, a seeded draw that keeps file order (0: all)."""
+    import random
+
+    if limit <= 0 or len(items) <= limit:
+        return items
+    keep = sorted(random.Random(seed).sample(range(len(items)), limit))
+    return [items[i] for i in keep]
+
+
+def resume_point(args, work_dir, log):
+    if not args.resume:
+        return None
+    if args.resume != "auto":
+        if not os.path.isdir(args.resume):
+            sys.exit(f"--resume {args.resume}: no such checkpoint directory")
+        return args.resume
+    from transformers.trainer_utils import get_last_checkpoint
+
+    last = get_last_checkpoint(work_dir) if os.path.isdir(work_dir) else None
+    log(f"resume: {last}" if last else f"resume: no checkpoint in {work_dir} yet, starting from the beginning")
+    return last
+
+
+def run(args, log=None, print_losses=True):
+    """Trains and saves the adapter; returns the summary written to vulnreview-train.json."""
+    log = log or main_process_log()
+    import torch
+    from transformers import set_seed
+
+    from answer_trainer import make_trainer
+    from chat_data import AnswerLayout, LeftPadCollator, encode_all, read_jsonl
+    from tokenizer_check import save_tokenizer
+
+    set_seed(args.seed)
+    started = time.time()
+    rank, _, world_size = distributed()
+    train_conversations = read_jsonl(args.train)
+    validation_conversations = read_jsonl(args.validation) if args.validation else []
+    # The round-trip check also covers the first real example, with its own code.
+    first = train_conversations[0]
+    tokenizer, model, stops = load_base(args, log=log, extra_texts=[first[0]["content"]])
+    layout = AnswerLayout(tokenizer, stops)
+    log(f"template: {layout.describe(tokenizer)}")
+    train = encode_all(tokenizer, train_conversations, stops, args.max_length, "train", log)
+    validation = []
+    if validation_conversations:
+        validation = encode_all(
+            tokenizer, subsample(validation_conversations, args.eval_samples, args.seed), stops, args.max_length,
+            "validation", log,
+        )
+
+    gradient_checkpointing = not args.no_gradient_checkpointing
+    _, bf16, fp16 = precision_for_device()
+    model = add_lora(model, args, gradient_checkpointing, log)
+    work_dir = os.path.join(args.out, "trainer")
+    trainer = make_trainer(
+        pick_trainer(args.trainer, log), model, tokenizer, train, validation,
+        training_arguments(args, work_dir, bool(validation), bf16, fp16, gradient_checkpointing),
+        layout, LeftPadCollator(tokenizer.pad_token_id), log,
+    )
+    if not print_losses:
+        from transformers import PrinterCallback
+
+        trainer.remove_callback(PrinterCallback)
+    effective = trainer.args.train_batch_size * args.grad_accum * trainer.args.world_size
+    log(f"batch: {args.batch_size} per device x {args.grad_accum} accumulation x {trainer.args.world_size} "
+        f"process(es) x {max(1, trainer.args.n_gpu)} GPU(s) each = {effective} examples per optimizer step")
+    if effective > 4:
+        log("note: the seed saw batches above 4 collapse to answering 'No' on 25%-vulnerable data; watch "
+            "'flags X% as vulnerable' in the validation lines below")
+
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
+    train_started = time.time()
+    result = trainer.train(resume_from_checkpoint=resume_point(args, work_dir, log))
+    train_seconds = time.time() - train_started
+    metrics = dict(result.metrics)
+    history = trainer.collapse_watch.history
+    if not validation:
+        final_validation = {}
+    elif history and history[-1]["step"] == trainer.state.global_step:
+        final_validation = {f"eval_{k}": v for k, v in history[-1].items() if k != "step"}
+    else:
+        final_validation = trainer.evaluate()
+
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    trained_tokens = sum(len(e["input_ids"]) for e in train) * float(trainer.state.epoch or 1.0) / world_size
+    summary = {
+        "base": args.base,
+        "trainer": trainer.kind,
+        "examples": len(train),
+        "validation_examples": len(validation),
+        "effective_batch": effective,
+        "steps": trainer.state.global_step,
+        "seconds": round(time.time() - started, 1),
+        "tokens_per_second_per_process": round(trained_tokens / train_seconds, 1) if train_seconds > 0 else None,
+        "train_loss": metrics.get("train_loss"),
+        "first_logged_loss": losses[0] if losses else None,
+        "last_logged_loss": losses[-1] if losses else None,
+        "validation": {k[5:]: v for k, v in final_validation.items() if k.startswith("eval_")},
+        "validation_history": trainer.collapse_watch.history,
+        "peak_gpu_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if torch.cuda.is_available() else None,
+    }
+    if trainer.is_world_process_zero():
+        os.makedirs(args.out, exist_ok=True)
+        model.save_pretrained(args.out)  # the adapter only (adapter_config.json + weights)
+        save_tokenizer(tokenizer, args.out)  # the checked tokenizer: merge.py and serving reuse it
+        with open(os.path.join(args.out, "vulnreview-train.json"), "w", encoding="utf-8") as handle:
+            json.dump({"args": vars(args), "summary": summary, "losses": losses}, handle, indent=2)
+        log(json.dumps({k: v for k, v in summary.items() if k != "validation_history"}, indent=2))
+        log(f"adapter saved in {args.out}; serve it with runner-setup/serve or merge it with merge.py")
+    trainer.accelerator.wait_for_everyone()
+    return summary
 
 
 def main(argv=None):
     args = parse_args(argv)
-    random.seed(args.seed)
-    import torch
-    from transformers import set_seed
-
-    set_seed(args.seed)
-    started = time.time()
-
     if args.dry_run:
-        conversations = read_jsonl(args.train)[:8] if args.train else dry_run_examples()
-        tokenizer = dry_run_tokenizer(conversations)
-        set_seed(args.seed)
-        model = dry_run_model(tokenizer)
-        train = encode_all(tokenizer, conversations, args.max_length, "dry-run train")
-        validation = train[:2]
-        args.max_steps = 3 if args.max_steps < 0 else args.max_steps
-        args.batch_size = min(args.batch_size, 2)
-        args.warmup_steps = 0
-        args.logging_steps = 1
-        args.target_modules = "q_proj,v_proj"
-        gradient_checkpointing = False
-        use_bf16 = use_fp16 = False  # float32: works on CPU as well
-    else:
-        tokenizer, model = load_base(args)
-        train = encode_all(tokenizer, read_jsonl(args.train), args.max_length, "train")
-        validation = (
-            encode_all(tokenizer, read_jsonl(args.validation), args.max_length, "validation") if args.validation else []
-        )
-        gradient_checkpointing = not args.no_gradient_checkpointing
-        use_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-        use_fp16 = torch.cuda.is_available() and not use_bf16
+        from dry_run import run_dry_run
 
-    model = add_lora(model, args, gradient_checkpointing)
-    devices = max(1, torch.cuda.device_count())
-    print(f"batch: {args.batch_size} per device x {args.grad_accum} accumulation x {devices} device(s) "
-          f"= {args.batch_size * args.grad_accum * devices} examples per optimizer step")
-
-    work_dir = tempfile.mkdtemp(prefix="vulnreview-train-") if args.dry_run else os.path.join(args.out, "trainer")
-    trainer = make_trainer(
-        args, model, tokenizer, train, validation,
-        training_arguments(args, work_dir, bool(validation), use_bf16, use_fp16),
-    )
-    result = trainer.train()
-    metrics = dict(result.metrics)
-    if validation:
-        metrics.update(trainer.evaluate())
-
-    os.makedirs(args.out, exist_ok=True)
-    model.save_pretrained(args.out)  # the adapter only (adapter_config.json + weights)
-    tokenizer.save_pretrained(args.out)
-    trained_tokens = sum(len(e["input_ids"]) for e in train) * (trainer.state.epoch or 1.0)
-    seconds = time.time() - started
-    summary = {
-        "base": args.base or "dry-run tiny Llama",
-        "examples": len(train),
-        "steps": trainer.state.global_step,
-        "seconds": round(seconds, 1),
-        "tokens_per_second": round(trained_tokens / seconds, 1) if seconds > 0 else None,
-        "train_loss": metrics.get("train_loss"),
-        "eval_loss": metrics.get("eval_loss"),
-    }
-    with open(os.path.join(args.out, "vulnreview-train.json"), "w", encoding="utf-8") as handle:
-        json.dump({"args": vars(args), "summary": summary}, handle, indent=2)
-    print(json.dumps(summary, indent=2))
-
-    if args.dry_run:
-        loss = summary["train_loss"]
-        if loss is None or not math.isfinite(loss):
-            sys.exit(f"dry run FAILED: training loss is {loss}")
-        # The adapter must load back and merge: what merge.py and vLLM will do with a real one.
-        from peft import PeftModel
-
-        set_seed(args.seed)  # the same random base weights the adapter was trained on
-        merged = PeftModel.from_pretrained(dry_run_model(tokenizer), args.out).merge_and_unload()
-        prompt = tokenizer.apply_chat_template(conversations[0][:-1], tokenize=False, add_generation_prompt=True)
-        ids = torch.tensor([tokenizer(prompt, add_special_tokens=False)["input_ids"]])
-        with torch.no_grad():
-            logits = merged(input_ids=ids).logits
-        if not torch.isfinite(logits).all():
-            sys.exit("dry run FAILED: the merged model gives non-finite logits")
-        print(f"dry run OK: {summary['steps']} steps, loss {loss:.3f}, adapter in {args.out}, reload + merge work")
-    else:
-        print(f"adapter saved in {args.out}; serve it with runner-setup/serve or merge it with merge.py")
+        sys.exit(run_dry_run(args))
+    if not os.path.exists(args.out) and distributed()[0] == 0:
+        os.makedirs(args.out, exist_ok=True)
+    run(args)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ code = "void copy(char *input)\n{\n    char buffer[16];\n    strcpy(buffer, inpu
 print(json.dumps({
     "model": os.environ["MODEL"],
     "messages": [{"role": "user", "content": "Is this code vulnerable? Answer in only Yes or No.\n\n```c\n" + code + "\n```"}],
-    "max_tokens": 4, "temperature": 0, "logprobs": True, "top_logprobs": 10,
+    "max_tokens": 4, "temperature": 0, "logprobs": True, "top_logprobs": 5,
 }))
 PY
 )"
@@ -62,8 +62,13 @@ print("  answer:", repr(choice["message"]["content"]))
 content = (choice.get("logprobs") or {}).get("content") or []
 if not content:
     sys.exit("  no logprobs in the answer: vulnreview falls back to fixed confidences (start vLLM with --max-logprobs)")
+# As vulnreview reads it: at the first generated position whose chosen token is a word (DeepSeek-Coder's
+# answer starts with a newline).
+position = next((p for p in content if p["token"].strip()), None)
+if position is None:
+    sys.exit("  no word among the first 4 generated tokens")
 yes = no = 0.0
-for top in content[0].get("top_logprobs", []):
+for top in position.get("top_logprobs", []):
     word = top["token"].strip().lower()
     if word == "yes":
         yes += math.exp(top["logprob"])
