@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-HWYUTCGN.js";
+} from "./chunk-P34HFASP.js";
 import {
   debug,
   getInput,
