@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyseAll } from '../src/model/analyse.ts';
 import { FileVerdictCache } from '../src/model/cache.ts';
-import { createEndpointBackend } from '../src/model/endpoint.ts';
+import { createEndpointBackend, DEFAULTS } from '../src/model/endpoint.ts';
 import { endpointUrl, JsonHttpClient } from '../src/model/http.ts';
 import { PD1 } from '../src/model/prompts.ts';
 import type { FunctionInput } from '../src/types.ts';
@@ -63,9 +63,10 @@ async function compareTransports(): Promise<void> {
         },
       ],
       temperature: 0,
-      max_tokens: 1,
+      // The request shape the endpoint backend sends (src/model/endpoint.ts DEFAULTS).
+      max_tokens: DEFAULTS.answerTokens,
       logprobs: true,
-      top_logprobs: 10,
+      top_logprobs: DEFAULTS.topLogprobs,
     });
     const headers = { 'content-type': 'application/json' };
     const viaHttp = () =>
