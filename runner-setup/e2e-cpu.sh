@@ -174,10 +174,9 @@ for template in $TEMPLATES; do
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 
-  # Llama-3's answer starts with the word itself, so any client reads P(yes) from logprobs. DeepSeek's
-  # starts with a newline: a client that asks for one token gets only the newline and falls back to text.
-  require=()
-  [[ "$template" == llama3 ]] && require=(--require-logprobs)
+  # Both templates must give graded confidences from logprobs: Llama-3's answer starts with the word,
+  # DeepSeek's with a newline, and the client reads P(yes) at the first word position (docs/model.md).
+  require=(--require-logprobs)
   "$PY" runner-setup/e2e/check_results.py --label "$template" --train-summary "$dir/adapter/vulnreview-train.json" \
     --eval "$dir/eval/eval.json" --scan "$dir/scan.json" --vulnerable store_cookie --safe load_cookie \
     "${require[@]}" || status=1
