@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-P34HFASP.js";
+} from "./chunk-UJX3OH6Y.js";
 import {
   debug,
   getInput,
