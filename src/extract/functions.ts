@@ -7,7 +7,9 @@
 import type { Node, Parser, Tree } from 'web-tree-sitter';
 import type { ChangedFunction, Lang } from '../types.ts';
 import { createParser } from './languages.ts';
+import type { MacroConfig } from './macros.ts';
 import { cleanName, declaredName, qualify } from './names.ts';
+import { type Prepared, prepare } from './preprocess.ts';
 
 /** A function definition found in a file (the same shape the later stages receive). */
 export type FunctionDef = ChangedFunction;
@@ -106,7 +108,10 @@ class Collector {
   readonly functions: FunctionDef[] = [];
 
   constructor(
+    /** The file as it is: sources are read from it. */
     private readonly text: string,
+    /** What the parser saw (preprocess.ts): same offsets, macros and set-aside branches blanked. */
+    private readonly prepared: Prepared,
     private readonly starts: number[],
     private readonly lang: Lang,
     private readonly file: string,
@@ -189,21 +194,40 @@ class Collector {
   }
 
   private add(first: Node, last: Node, name: string): void {
-    const startRow = first.startPosition.row;
+    let startRow = first.startPosition.row;
     const end = last.endPosition;
-    const endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    let endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
     const lineStart = this.starts[startRow] ?? 0;
     // Keep the first line's indentation; if other code shares that line, start at the definition.
-    const lead = this.text.slice(lineStart, first.startIndex);
-    const from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
+    // Blanked macros count as indentation: `FMT_CONSTEXPR inline int f()` starts at its macro.
+    const lead = this.prepared.text.slice(lineStart, first.startIndex);
+    let from = /^[ \t]*$/.test(lead) ? lineStart : first.startIndex;
+    // `LIB_API` on its own line above the head belongs to the definition, and so does a `#if` group
+    // whose branches were reduced to one when the definition starts or ends inside it.
+    const { headRows, reduced } = this.prepared;
+    const top = startRow;
+    while (startRow > 0 && headRows.has(startRow - 1)) startRow--;
+    for (const g of reduced) {
+      if (g.start < startRow && startRow <= g.end && g.end < endRow) startRow = g.start;
+      if (g.start > top && g.start <= endRow && endRow < g.end) endRow = g.end;
+    }
+    if (startRow !== top) from = this.starts[startRow] ?? 0;
+    const endIndex = endRow === end.row || endRow < end.row ? last.endIndex : this.lineEnd(endRow);
     this.functions.push({
       file: this.file,
       name,
       start: startRow + 1,
       end: endRow + 1,
       lang: this.lang,
-      source: this.text.slice(from, last.endIndex),
+      source: this.text.slice(from, endIndex),
     });
+  }
+
+  /** Offset of the end of a row's text (before its line break). */
+  private lineEnd(row: number): number {
+    const next = this.starts[row + 1];
+    if (next === undefined) return this.text.length;
+    return this.text.charCodeAt(next - 2) === 13 ? next - 2 : next - 1;
   }
 }
 
@@ -245,13 +269,24 @@ function errorRatio(tree: Tree, lineCount: number): number {
  * Never throws on malformed code: what tree-sitter recovers is returned and `errorRatio` says how much
  * of the file it could not parse.
  */
-export async function extractFunctions(text: string, lang: Lang, file: string): Promise<FileFunctions> {
+export interface ExtractFileOptions {
+  /** Project macros the user declared (macros file, `.clang-format`). */
+  macros?: MacroConfig;
+}
+
+export async function extractFunctions(
+  text: string,
+  lang: Lang,
+  file: string,
+  options: ExtractFileOptions = {},
+): Promise<FileFunctions> {
   const parser = await parserFor(lang);
-  const tree = parser.parse(text);
+  const starts = lineStarts(text);
+  const prepared = prepare(text, lang, starts, options.macros);
+  const tree = parser.parse(prepared.text);
   if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
   try {
-    const starts = lineStarts(text);
-    const collector = new Collector(text, starts, lang, file);
+    const collector = new Collector(text, prepared, starts, lang, file);
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;

@@ -1,0 +1,271 @@
+// Extraction checked against an independent oracle on real C++: the function definitions vulnreview finds
+// in Debian's -dev header packages and in Node's own headers, compared with Universal Ctags' (kind `f`,
+// with `end:` lines). Prints precision and recall per project and lists the disagreements; notes and
+// the classification of every disagreement class live in bench/extract.md.
+//
+//   npm run bench:corpus                      all projects found on this machine
+//   npm run bench:corpus -- fmt abseil        only these
+//   npm run bench:corpus -- --list 40         show up to 40 disagreements per project (default 15)
+//   npm run bench:corpus -- --out FILE        every disagreement as JSON lines, for reading them all
+//
+// Needs `universal-ctags` and the packages below (apt-get install universal-ctags libabsl-dev libfmt-dev
+// nlohmann-json3-dev libprotobuf-dev qtbase5-dev libboost-dev). Whatever is missing is said and
+// skipped; the script always exits 0, and `npm test` never depends on it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { decodeSource } from '../src/extract/decode.ts';
+import { extractFunctions, type FunctionDef } from '../src/extract/functions.ts';
+import { languageOf } from '../src/extract/language.ts';
+
+interface Project {
+  name: string;
+  /** The Debian package (or other source) that provides it, for the "absent" message. */
+  from: string;
+  root: string;
+  /** Folders below root to take (all when absent). */
+  only?: string[];
+  /** Files below root to leave out (generated code, C-only parts). */
+  skip?: RegExp;
+}
+
+const nodeInclude = join(dirname(dirname(process.execPath)), 'include', 'node');
+
+const PROJECTS: Project[] = [
+  { name: 'abseil', from: 'libabsl-dev', root: '/usr/include/absl' },
+  { name: 'fmt', from: 'libfmt-dev', root: '/usr/include/fmt' },
+  { name: 'nlohmann-json', from: 'nlohmann-json3-dev', root: '/usr/include/nlohmann' },
+  { name: 'protobuf', from: 'libprotobuf-dev', root: '/usr/include/google/protobuf' },
+  {
+    name: 'qt5',
+    from: 'qtbase5-dev',
+    root: '/usr/include/x86_64-linux-gnu/qt5',
+    only: ['QtCore', 'QtGui', 'QtWidgets'],
+  },
+  {
+    // 160 MB in all: a fixed choice of libraries that are ordinary C++ rather than preprocessor
+    // metaprogramming (mpl, preprocessor, fusion would measure the macro expander, not the extractor).
+    name: 'boost',
+    from: 'libboost-dev',
+    root: '/usr/include/boost',
+    only: ['asio', 'beast', 'json', 'container', 'intrusive', 'smart_ptr', 'core', 'system', 'thread'],
+  },
+  {
+    name: 'node',
+    from: "Node's own headers (beside the node binary)",
+    root: nodeInclude,
+    // OpenSSL's 50 MB of generated headers and zlib are C libraries Node bundles, not Node's headers.
+    skip: /^(openssl|zlib\.h|zconf\.h)/,
+  },
+];
+
+/** One function as the oracle sees it. */
+interface Tag {
+  name: string;
+  scope?: string;
+  line: number;
+  end: number;
+}
+
+interface Disagreement {
+  project: string;
+  file: string;
+  kind: 'missed' | 'extra' | 'range';
+  /** ours: start–end name; ctags: line–end scope::name */
+  ours?: string;
+  ctags?: string;
+  line: number;
+}
+
+function* walk(dir: string): Generator<string> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (entry.isFile()) yield full;
+  }
+}
+
+function filesOf(project: Project): string[] {
+  const roots = project.only ? project.only.map((d) => join(project.root, d)) : [project.root];
+  const files: string[] = [];
+  for (const root of roots) {
+    for (const full of walk(root)) {
+      const rel = relative(project.root, full);
+      if (project.skip?.test(rel)) continue;
+      if (languageOf(full) === undefined) continue;
+      files.push(full);
+    }
+  }
+  return files;
+}
+
+/** Universal Ctags' function definitions (kind f) with their end lines, per file. */
+function ctagsOf(files: string[]): Map<string, Tag[]> {
+  const out = execFileSync(
+    'ctags',
+    [
+      '--output-format=json',
+      '--languages=C,C++',
+      '--langmap=C++:+.h.ipp.tpp',
+      '--kinds-C++=f',
+      '--kinds-C=f',
+      '--fields=+neZ',
+      '-L',
+      '-',
+      '-o',
+      '-',
+    ],
+    { input: files.join('\n'), maxBuffer: 1 << 30, encoding: 'utf8' },
+  );
+  const byFile = new Map<string, Tag[]>();
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const tag = JSON.parse(line) as {
+      _type: string;
+      name: string;
+      path: string;
+      line: number;
+      end?: number;
+      scope?: string;
+      kind: string;
+    };
+    if (tag._type !== "tag" || tag.kind !== "function" || tag.end === undefined) continue;
+    // Lambdas (`__anon…`) belong to the function that holds them, by design (docs/extract.md).
+    if (tag.name.startsWith("__anon")) continue;
+    let list = byFile.get(tag.path);
+    if (!list) byFile.set(tag.path, (list = []));
+    list.push({ name: tag.name, line: tag.line, end: tag.end, ...(tag.scope ? { scope: tag.scope } : {}) });
+  }
+  return byFile;
+}
+
+const show = (fn: FunctionDef) => `${fn.start}-${fn.end} ${fn.name}`;
+const showTag = (t: Tag) => `${t.line}-${t.end} ${t.scope ? `${t.scope}::` : ''}${t.name}`;
+
+/**
+ * Pairs each oracle function with one of ours: same closing-brace line and the oracle's name line
+ * inside our range. Unpaired oracle functions whose name line lies in one of ours with another end are
+ * range disagreements; the rest are misses (ours) or extras (ours that the oracle lacks).
+ */
+function compare(
+  ours: FunctionDef[],
+  tags: Tag[],
+): { matched: number; missed: Tag[]; extra: FunctionDef[]; range: [FunctionDef, Tag][] } {
+  const used = new Set<FunctionDef>();
+  const missed: Tag[] = [];
+  let matched = 0;
+  const pending: Tag[] = [];
+  for (const tag of tags) {
+    const hit = ours.find((fn) => !used.has(fn) && fn.end === tag.end && fn.start <= tag.line);
+    if (hit) {
+      used.add(hit);
+      matched++;
+    } else pending.push(tag);
+  }
+  const range: [FunctionDef, Tag][] = [];
+  for (const tag of pending) {
+    const near = ours.find((fn) => !used.has(fn) && fn.start <= tag.line && tag.line <= fn.end);
+    if (near) {
+      used.add(near);
+      range.push([near, tag]);
+    } else missed.push(tag);
+  }
+  return { matched, missed, extra: ours.filter((fn) => !used.has(fn)), range };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const listAt = args.indexOf('--list');
+  const list = listAt >= 0 ? Number(args[listAt + 1]) : 15;
+  const outAt = args.indexOf('--out');
+  const outFile = outAt >= 0 ? args[outAt + 1] : undefined;
+  const named = args.filter((a, i) => !a.startsWith('--') && i - 1 !== listAt && i - 1 !== outAt);
+
+  if (spawnSync('ctags', ['--version'], { encoding: 'utf8' }).stdout?.includes('Universal Ctags') !== true) {
+    console.log('Universal Ctags is not installed (apt-get install universal-ctags): nothing to compare against.');
+    return;
+  }
+  const all: Disagreement[] = [];
+  const rows: string[] = [];
+  const totals = { ours: 0, oracle: 0, matched: 0, range: 0 };
+  for (const project of PROJECTS) {
+    if (named.length > 0 && !named.includes(project.name)) continue;
+    if (!existsSync(project.root) || !statSync(project.root).isDirectory()) {
+      console.log(`${project.name}: absent (${project.root} not found; it comes from ${project.from}), skipped`);
+      continue;
+    }
+    const files = filesOf(project);
+    const tags = ctagsOf(files);
+    let bytes = 0;
+    let ours = 0;
+    let oracle = 0;
+    let matched = 0;
+    let ranges = 0;
+    const disagreements: Disagreement[] = [];
+    for (const file of files) {
+      const raw = readFileSync(file);
+      bytes += raw.length;
+      const { text } = decodeSource(new Uint8Array(raw));
+      const lang = languageOf(file, text)!;
+      const rel = relative(project.root, file);
+      const { functions } = await extractFunctions(text, lang, rel);
+      const fileTags = tags.get(file) ?? [];
+      const result = compare(functions, fileTags);
+      ours += functions.length;
+      oracle += fileTags.length;
+      matched += result.matched;
+      ranges += result.range.length;
+      const base = { project: project.name, file: rel };
+      for (const t of result.missed) disagreements.push({ ...base, kind: 'missed', ctags: showTag(t), line: t.line });
+      for (const fn of result.extra) disagreements.push({ ...base, kind: 'extra', ours: show(fn), line: fn.start });
+      for (const [fn, t] of result.range)
+        disagreements.push({ ...base, kind: 'range', ours: show(fn), ctags: showTag(t), line: t.line });
+    }
+    // A range disagreement is one wrong function on each side.
+    const precision = matched / Math.max(1, ours);
+    const recall = matched / Math.max(1, oracle);
+    totals.ours += ours;
+    totals.oracle += oracle;
+    totals.matched += matched;
+    totals.range += ranges;
+    rows.push(
+      `| ${project.name} | ${files.length} | ${(bytes / 1e6).toFixed(2)} | ${ours} | ${oracle} | ${matched} | ` +
+        `${precision.toFixed(3)} | ${recall.toFixed(3)} | ${disagreements.filter((d) => d.kind === 'missed').length} | ` +
+        `${disagreements.filter((d) => d.kind === 'extra').length} | ${ranges} |`,
+    );
+    console.log(
+      `${project.name}: ${files.length} files, ${(bytes / 1e6).toFixed(2)} MB; ours ${ours}, ctags ${oracle}, ` +
+        `agree ${matched}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}`,
+    );
+    for (const d of disagreements.slice(0, list)) {
+      console.log(
+        `  ${d.kind.padEnd(6)} ${d.file}:${d.line}  ours: ${d.ours ?? '—'}  ctags: ${d.ctags ?? '—'}`,
+      );
+    }
+    if (disagreements.length > list) console.log(`  … ${disagreements.length - list} more (--list N, --out FILE)`);
+    all.push(...disagreements);
+  }
+  if (rows.length === 0) {
+    console.log('None of the corpus projects is installed: nothing measured.');
+    return;
+  }
+  console.log('\n| project | files | MB | ours | ctags | agree | precision | recall | missed | extra | range |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const row of rows) console.log(row);
+  console.log(
+    `| all | | | ${totals.ours} | ${totals.oracle} | ${totals.matched} | ` +
+      `${(totals.matched / Math.max(1, totals.ours)).toFixed(3)} | ${(totals.matched / Math.max(1, totals.oracle)).toFixed(3)} | | | ${totals.range} |`,
+  );
+  if (outFile) {
+    writeFileSync(outFile, all.map((d) => JSON.stringify(d)).join('\n') + '\n');
+    console.log(`\n${all.length} disagreements written to ${outFile}`);
+  }
+}
+
+await main();
