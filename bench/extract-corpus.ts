@@ -70,7 +70,8 @@ interface Tag {
 interface Disagreement {
   project: string;
   file: string;
-  kind: 'missed' | 'extra' | 'range';
+  /** `extra-later-branch`: ours, in an #elif/#else branch inside braces, which ctags does not read. */
+  kind: 'missed' | 'extra' | 'extra-later-branch' | 'range';
   /** ours: start–end name; ctags: line–end scope::name */
   ours?: string;
   ctags?: string;
@@ -142,7 +143,58 @@ function ctagsOf(files: string[]): Map<string, Tag[]> {
     if (!list) byFile.set(tag.path, (list = []));
     list.push({ name: tag.name, line: tag.line, end: tag.end, ...(tag.scope ? { scope: tag.scope } : {}) });
   }
+  // Methods of local classes belong to the function that holds them, by design (docs/extract.md):
+  // a definition inside another one is not expected on its own.
+  for (const [path, tags] of byFile) {
+    byFile.set(
+      path,
+      tags.filter((t) => !tags.some((o) => o !== t && o.line < t.line && t.end <= o.end)),
+    );
+  }
   return byFile;
+}
+
+/**
+ * Rows (1-based) that lie in an `#elif` / `#else` branch opened inside braces. Universal Ctags reads
+ * only the first branch of a conditional inside a namespace or class (at file level it reads them all),
+ * so a definition there is invisible to it: a known blind spot of the oracle, counted apart. A plain
+ * line scan (comments and literals stripped), independent of the extractor's own lexer.
+ */
+function laterBranchRows(text: string): Set<number> {
+  const rows = new Set<number>();
+  const stack: { depth: number; later: boolean }[] = [];
+  let depth = 0;
+  let inComment = false;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    if (inComment) {
+      const end = line.indexOf('*/');
+      if (end < 0) continue;
+      line = line.slice(end + 2);
+      inComment = false;
+    }
+    line = line
+      .replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '""')
+      .replace(/\/\*.*?\*\//g, ' ')
+      .replace(/\/\/.*$/, '');
+    const open = line.indexOf('/*');
+    if (open >= 0) {
+      line = line.slice(0, open);
+      inComment = true;
+    }
+    const directive = /^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b/.exec(line)?.[1];
+    if (directive?.startsWith('if')) stack.push({ depth, later: false });
+    else if ((directive === 'elif' || directive === 'else') && stack.length > 0) stack.at(-1)!.later = true;
+    else if (directive === 'endif') stack.pop();
+    if (stack.some((g) => g.later && g.depth > 0)) rows.add(i + 1);
+    if (directive) continue;
+    for (const c of line) {
+      if (c === '{') depth++;
+      else if (c === '}') depth = Math.max(0, depth - 1);
+    }
+  }
+  return rows;
 }
 
 const show = (fn: FunctionDef) => `${fn.start}-${fn.end} ${fn.name}`;
@@ -193,7 +245,7 @@ async function main(): Promise<void> {
   }
   const all: Disagreement[] = [];
   const rows: string[] = [];
-  const totals = { ours: 0, oracle: 0, matched: 0, range: 0 };
+  const totals = { ours: 0, oracle: 0, matched: 0, range: 0, blind: 0 };
   for (const project of PROJECTS) {
     if (named.length > 0 && !named.includes(project.name)) continue;
     if (!existsSync(project.root) || !statSync(project.root).isDirectory()) {
@@ -207,6 +259,7 @@ async function main(): Promise<void> {
     let oracle = 0;
     let matched = 0;
     let ranges = 0;
+    let blind = 0;
     const disagreements: Disagreement[] = [];
     for (const file of files) {
       const raw = readFileSync(file);
@@ -223,25 +276,35 @@ async function main(): Promise<void> {
       ranges += result.range.length;
       const base = { project: project.name, file: rel };
       for (const t of result.missed) disagreements.push({ ...base, kind: 'missed', ctags: showTag(t), line: t.line });
-      for (const fn of result.extra) disagreements.push({ ...base, kind: 'extra', ours: show(fn), line: fn.start });
+      const later = result.extra.length > 0 ? laterBranchRows(text) : new Set<number>();
+      for (const fn of result.extra) {
+        const kind = later.has(fn.start) || later.has(fn.end) ? 'extra-later-branch' : 'extra';
+        if (kind === 'extra-later-branch') blind++;
+        disagreements.push({ ...base, kind, ours: show(fn), line: fn.start });
+      }
       for (const [fn, t] of result.range)
         disagreements.push({ ...base, kind: 'range', ours: show(fn), ctags: showTag(t), line: t.line });
     }
     // A range disagreement is one wrong function on each side.
     const precision = matched / Math.max(1, ours);
     const recall = matched / Math.max(1, oracle);
+    // Definitions ctags cannot see (later #if branches inside braces) are not errors of ours.
+    const adjusted = (matched + blind) / Math.max(1, ours);
     totals.ours += ours;
     totals.oracle += oracle;
     totals.matched += matched;
     totals.range += ranges;
+    totals.blind += blind;
     rows.push(
       `| ${project.name} | ${files.length} | ${(bytes / 1e6).toFixed(2)} | ${ours} | ${oracle} | ${matched} | ` +
-        `${precision.toFixed(3)} | ${recall.toFixed(3)} | ${disagreements.filter((d) => d.kind === 'missed').length} | ` +
-        `${disagreements.filter((d) => d.kind === 'extra').length} | ${ranges} |`,
+        `${precision.toFixed(3)} | ${adjusted.toFixed(3)} | ${recall.toFixed(3)} | ` +
+        `${disagreements.filter((d) => d.kind === 'missed').length} | ` +
+        `${disagreements.filter((d) => d.kind === 'extra').length} | ${blind} | ${ranges} |`,
     );
     console.log(
       `${project.name}: ${files.length} files, ${(bytes / 1e6).toFixed(2)} MB; ours ${ours}, ctags ${oracle}, ` +
-        `agree ${matched}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}`,
+        `agree ${matched}: precision ${precision.toFixed(3)} (${adjusted.toFixed(3)} counting the ${blind} ` +
+        `definitions ctags cannot see), recall ${recall.toFixed(3)}`,
     );
     for (const d of disagreements.slice(0, list)) {
       console.log(
@@ -255,12 +318,16 @@ async function main(): Promise<void> {
     console.log('None of the corpus projects is installed: nothing measured.');
     return;
   }
-  console.log('\n| project | files | MB | ours | ctags | agree | precision | recall | missed | extra | range |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '\n| project | files | MB | ours | ctags | agree | precision | precision (ctags blind spot counted) | recall | missed | extra | extra in later branches | range |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   console.log(
     `| all | | | ${totals.ours} | ${totals.oracle} | ${totals.matched} | ` +
-      `${(totals.matched / Math.max(1, totals.ours)).toFixed(3)} | ${(totals.matched / Math.max(1, totals.oracle)).toFixed(3)} | | | ${totals.range} |`,
+      `${(totals.matched / Math.max(1, totals.ours)).toFixed(3)} | ` +
+      `${((totals.matched + totals.blind) / Math.max(1, totals.ours)).toFixed(3)} | ` +
+      `${(totals.matched / Math.max(1, totals.oracle)).toFixed(3)} | | | ${totals.blind} | ${totals.range} |`,
   );
   if (outFile) {
     writeFileSync(outFile, all.map((d) => JSON.stringify(d)).join('\n') + '\n');

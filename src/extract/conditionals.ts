@@ -53,6 +53,13 @@ export interface Conditionals {
   reduced: SetAside[];
 }
 
+const KNOWN = new Map([
+  ['0', false],
+  ['1', true],
+  ['false', false],
+  ['true', true],
+]);
+
 const EMPTY: Summary = { braces: 0, braceMin: 0, parens: 0, parenMin: 0, last: -1 };
 
 /** `#ifdef X` → `defined(X)`, `#if defined X && Y` → `defined(X)&&Y`: one spelling per condition. */
@@ -75,8 +82,12 @@ function negate(cond: string): string {
 class Resolver {
   readonly dead: Uint8Array;
   readonly reduced: SetAside[] = [];
-  /** Conditions decided so far: the value they were assumed to have. */
+  /**
+   * Conditions an earlier choice assumed (true for the branch kept, false for those before it). They only
+   * steer later choices, so that matching groups agree; they never set aside a branch that stands alone.
+   */
   private readonly assumed = new Map<string, boolean>();
+  private readonly cpp: boolean;
 
   constructor(
     private readonly toks: Tokens,
@@ -84,23 +95,26 @@ class Resolver {
     lang: 'c' | 'cpp',
   ) {
     this.dead = new Uint8Array(toks.count);
-    this.assumed.set('0', false);
-    this.assumed.set('1', true);
-    this.assumed.set('false', false);
-    this.assumed.set('true', true);
-    for (const spelling of ['defined(__cplusplus)', '__cplusplus'])
-      this.assumed.set(spelling, lang === 'cpp');
+    this.cpp = lang === 'cpp';
   }
 
-  /** Known value of a condition: assumed before, decidable here, or undefined. */
-  private value(cond: string): boolean | undefined {
-    const known = this.assumed.get(cond);
-    if (known !== undefined) return known;
-    const opposite = this.assumed.get(negate(cond));
-    if (opposite !== undefined) return !opposite;
+  /** A condition's value where the compiler's is known here: `0`, `1`, `__cplusplus`, Objective-C. */
+  private known(cond: string): boolean | undefined {
+    const value = KNOWN.get(cond);
+    if (value !== undefined) return value;
+    if (cond === '__cplusplus' || cond === 'defined(__cplusplus)') return this.cpp;
+    if (cond === '!__cplusplus' || cond === '!defined(__cplusplus)') return !this.cpp;
     // Objective-C never reaches a C/C++ parser.
     if (/\b__OBJC\w*__/.test(cond) && !/[|!]/.test(cond)) return false;
     return undefined;
+  }
+
+  /** What an earlier choice assumed about a condition (or its negation), if anything. */
+  private assumption(cond: string): boolean | undefined {
+    const direct = this.assumed.get(cond);
+    if (direct !== undefined) return direct;
+    const opposite = this.assumed.get(negate(cond));
+    return opposite === undefined ? undefined : !opposite;
   }
 
   /** Summarises tokens [from, to), resolving the groups that start inside it. */
@@ -168,15 +182,14 @@ class Resolver {
     const { branches } = group;
     if (depth > MAX_DEPTH) return this.summarize(branches[0]!.from, group.endif, [], depth);
     const summaries = branches.map((b) => this.summarize(b.from, b.to, b.groups, depth));
-    // Decided conditions apply as a compiler would apply them: dead code is set aside, not analysed.
+    // Conditions known here apply as a compiler would apply them: dead code is set aside, not analysed.
     const live: number[] = [];
-    let decided = false;
-    for (let i = 0; i < branches.length && !decided; i++) {
+    for (let i = 0; i < branches.length; i++) {
       const b = branches[i]!;
-      const v = b.cond === '' ? true : this.value(b.cond);
+      const v = b.cond === '' ? true : this.known(b.cond);
       if (v === false) continue;
       live.push(i);
-      if (v === true) decided = true;
+      if (v === true) break;
     }
     const balanced = live.every((i) => {
       const s = summaries[i]!;
@@ -187,11 +200,18 @@ class Resolver {
     if (balanced && open <= 1) {
       keep = live;
     } else {
-      // One branch: the first whose condition is not known false, assumed true from now on.
-      const first = live[0];
+      // One branch: the one an earlier choice assumed true, else the first not assumed false.
+      const cond = (i: number) => branches[i]!.cond;
+      const first =
+        live.find((i) => cond(i) !== '' && this.assumption(cond(i)) === true) ??
+        live.find((i) => cond(i) === '' || this.assumption(cond(i)) !== false) ??
+        live[0];
       keep = first === undefined ? [] : [first];
-      if (first !== undefined && branches[first]!.cond !== '' && this.value(branches[first]!.cond) === undefined)
-        this.assumed.set(branches[first]!.cond, true);
+      for (const i of live) {
+        if (cond(i) === '' || this.known(cond(i)) !== undefined) continue;
+        if (i === first) this.assumed.set(cond(i), true);
+        else if (first !== undefined && i < first) this.assumed.set(cond(i), false);
+      }
       const dropped: [number, number][] = [];
       for (const i of live) if (i !== first) dropped.push([branches[i]!.from, branches[i]!.to]);
       if (dropped.length > 0)

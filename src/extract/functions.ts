@@ -14,11 +14,25 @@ import { type Prepared, prepare } from './preprocess.ts';
 /** A function definition found in a file (the same shape the later stages receive). */
 export type FunctionDef = ChangedFunction;
 
+/** A place where extraction had to recover and a function may have been missed or misjudged. */
+export interface Recovery {
+  /** 1-based first and last line of the region. */
+  start: number;
+  end: number;
+  /** What happened there, for the warning. */
+  what: string;
+}
+
 export interface FileFunctions {
   /** Ordered by start line. */
   functions: FunctionDef[];
   /** Share of the file's lines that lie in tree-sitter ERROR regions (0 = parsed cleanly). */
   errorRatio: number;
+  /**
+   * Regions outside every function found where one may have been missed: code that did not parse,
+   * `#if` branches set aside, bodies that had swallowed definitions. Absent when there are none.
+   */
+  recoveries?: Recovery[];
 }
 
 // Nodes whose children may be definitions. Everything else is a leaf for this walk.
@@ -51,6 +65,18 @@ const PREFIXES = new Set(['template_declaration', 'linkage_specification', 'frie
 
 // Upper-case identifiers are macros by near-universal convention.
 const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** What a function body can never hold in C++: finding one means the body ran past its end. */
+const SWALLOWED = new Set([
+  'function_definition',
+  'template_declaration',
+  'namespace_definition',
+  'linkage_specification',
+  'access_specifier',
+]);
+
+/** Names of "functions" that are a namespace or class read as one. */
+const NOT_A_FUNCTION = /(?:^|::|\s)(?:namespace|public|private|protected)$|^namespace\b/;
 
 const CLASS_LIKE = new Set(['class_specifier', 'struct_specifier', 'union_specifier']);
 
@@ -106,6 +132,7 @@ function cutShort(before: Node | null | undefined, definition: Node): Node | und
 
 class Collector {
   readonly functions: FunctionDef[] = [];
+  readonly recoveries: Recovery[] = [];
 
   constructor(
     /** The file as it is: sources are read from it. */
@@ -130,7 +157,7 @@ class Collector {
   /** Handles one node; pushes the children to look at onto `stack`. */
   private visit({ node, type, scope, prefix, before }: Visit, stack: Visit[]): void {
     if (type === 'function_definition') {
-      this.definition(node, scope, prefix ?? cutShort(before, node));
+      this.definition(node, scope, prefix ?? cutShort(before, node), stack);
       return;
     }
     if (!CONTAINERS.has(type)) return;
@@ -166,11 +193,22 @@ class Collector {
     }
   }
 
-  private definition(node: Node, scope: Scope, prefix: Node | undefined): void {
+  private definition(node: Node, scope: Scope, prefix: Node | undefined, stack: Visit[]): void {
     const body = node.childForFieldName('body');
     // `f() = default;`, `= delete;` and pure virtuals have no body: declarations, not definitions.
     if (!body) return;
     let name = declaredName(node) ?? '(unnamed)';
+    // C++ has no nested functions: a body holding definitions is tree-sitter's error recovery having
+    // run past the real end (a construct the grammar cannot read, an unexpanded macro). Only a body
+    // with an error can hold one, so the check costs nothing on clean code.
+    if (this.lang === 'cpp' && body.hasError) {
+      const cut = this.swallowed(node, body, name, scope, stack);
+      if (cut === null) return;
+      if (cut !== undefined) {
+        this.add(prefix ?? node, node, qualify(scope.names, name), cut);
+        return;
+      }
+    }
     // `TEST(Suite, Case) { … }` at namespace scope reads as a definition of `TEST` with no return type,
     // which C++ only allows for constructors (inside a class or qualified). Name it by the whole call.
     if (MACRO_NAME.test(name) && scope.classDepth === 0 && !node.childForFieldName('type')) {
@@ -193,10 +231,50 @@ class Collector {
     this.add(before, block, qualify(scope.names, cleanName(call.text)));
   }
 
-  private add(first: Node, last: Node, name: string): void {
+  /**
+   * A body that holds definitions (or a namespace's or class's members) is not one function: its
+   * definitions are walked as members of the enclosing scope, and the function ends before the first of
+   * them. Returns the row the function really ends on, null when it is no function at all (a namespace
+   * or access label read as one), or undefined when the body holds no definition.
+   */
+  private swallowed(node: Node, body: Node, name: string, scope: Scope, stack: Visit[]): number | null | undefined {
+    const children = body.children;
+    let first = -1;
+    for (let i = 0; i < children.length && first < 0; i++) {
+      const child = children[i]!;
+      if (SWALLOWED.has(child.type)) first = i;
+      else if (child.type === 'ERROR' && child.children.some((c) => c !== null && SWALLOWED.has(c.type))) first = i;
+    }
+    if (first < 0) return undefined;
+    for (let i = first; i < children.length; i++) {
+      const child = children[i]!;
+      if (child.type === 'function_definition' || CONTAINERS.has(child.type))
+        stack.push({ node: child, type: child.type, scope, before: children[i - 1] });
+    }
+    const start = node.startPosition.row;
+    const firstRow = children[first]!.startPosition.row;
+    this.recoveries.push({
+      start: firstRow + 1,
+      end: node.endPosition.row + 1,
+      what: `code that did not parse made one "function" (${name}) of the definitions below it; they were read again`,
+    });
+    if (NOT_A_FUNCTION.test(name)) return null;
+    // The real body ends at the last line with code before the first definition inside.
+    let end = firstRow - 1;
+    const lines = this.text;
+    while (end > start) {
+      const line = lines.slice(this.starts[end] ?? 0, this.starts[end + 1] ?? lines.length).trim();
+      if (line !== '' && !line.startsWith('//') && !line.startsWith('/*') && !line.startsWith('*')) break;
+      end--;
+    }
+    return end;
+  }
+
+  private add(first: Node, last: Node, name: string, endAt?: number): void {
     let startRow = first.startPosition.row;
     const end = last.endPosition;
     let endRow = end.column === 0 && end.row > startRow ? end.row - 1 : end.row;
+    if (endAt !== undefined) endRow = endAt;
     const lineStart = this.starts[startRow] ?? 0;
     // Keep the first line's indentation; if other code shares that line, start at the definition.
     // Blanked macros count as indentation: `FMT_CONSTEXPR inline int f()` starts at its macro.
@@ -212,7 +290,7 @@ class Collector {
       if (g.start > top && g.start <= endRow && endRow < g.end) endRow = g.end;
     }
     if (startRow !== top) from = this.starts[startRow] ?? 0;
-    const endIndex = endRow === end.row || endRow < end.row ? last.endIndex : this.lineEnd(endRow);
+    const endIndex = endRow === end.row ? last.endIndex : this.lineEnd(endRow);
     this.functions.push({
       file: this.file,
       name,
@@ -237,10 +315,12 @@ class Collector {
  * complete constructs (which carry ERROR nodes of their own if they are broken). Comments never count.
  * 0 without any walk when the tree has no errors.
  */
-function errorRatio(tree: Tree, lineCount: number): number {
+function errorRows(tree: Tree, lineCount: number): { ratio: number; trouble?: Uint8Array } {
   const root = tree.rootNode;
-  if (!root.hasError) return 0;
+  if (!root.hasError) return { ratio: 0 };
   const bad = new Uint8Array(lineCount + 2);
+  // Rows where the parse went wrong: the loose tokens above, and where tree-sitter had to invent a `}`.
+  const trouble = new Uint8Array(lineCount + 2);
   const mark = (node: Node) => {
     const last = Math.min(node.endPosition.row, lineCount);
     for (let row = node.startPosition.row; row <= last; row++) bad[row] = 1;
@@ -254,14 +334,59 @@ function errorRatio(tree: Tree, lineCount: number): number {
     for (const child of node.children) {
       if (!child) continue;
       if (child.hasError) stack.push(child);
+      if (child.isMissing && child.type === '}') trouble[Math.min(child.startPosition.row, lineCount)] = 1;
       if (!isError || child.type === 'ERROR' || child.type === 'comment') continue;
       if (child.isNamed && child.childCount > 0) continue;
       mark(child);
     }
   }
   let count = 0;
-  for (let row = 0; row < lineCount; row++) count += bad[row]!;
-  return Math.min(1, count / Math.max(1, lineCount));
+  for (let row = 0; row < lineCount; row++) {
+    count += bad[row]!;
+    trouble[row] = trouble[row]! | bad[row]!;
+  }
+  return { ratio: Math.min(1, count / Math.max(1, lineCount)), trouble };
+}
+
+/** Runs of rows flagged in `rows` (0-based) as 1-based [start, end] ranges, near runs joined. */
+function runs(rows: Uint8Array, lineCount: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let row = 0; row < lineCount; row++) {
+    if (!rows[row]) continue;
+    const last = out.at(-1);
+    if (last && row + 1 - last[1] <= 3) last[1] = row + 1;
+    else out.push([row + 1, row + 1]);
+  }
+  return out;
+}
+
+/**
+ * Where a function may have been missed: regions that did not parse, and `#if` branches set aside
+ * that held a `{`, unless one function found holds them whole (a broken statement inside a function
+ * loses no function).
+ */
+function troubleOutside(
+  functions: readonly FunctionDef[],
+  trouble: Uint8Array | undefined,
+  lineCount: number,
+  prepared: Prepared,
+): Recovery[] {
+  const out: Recovery[] = [];
+  const inside = (start: number, end: number) => functions.some((fn) => fn.start <= start && end <= fn.end);
+  if (trouble) {
+    for (const [start, end] of runs(trouble, lineCount)) {
+      if (!inside(start, end))
+        out.push({ start, end, what: 'did not parse (a construct the grammar cannot read, or a macro)' });
+    }
+  }
+  for (const group of prepared.reduced) {
+    if (!group.mayHoldDefinitions) continue;
+    for (const [from, to] of group.dropped) {
+      if (!inside(from + 1, to + 1))
+        out.push({ start: from + 1, end: to + 1, what: 'an #if branch was set aside (the branches do not fit together)' });
+    }
+  }
+  return out;
 }
 
 /**
@@ -290,7 +415,13 @@ export async function extractFunctions(
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;
-    return { functions, errorRatio: errorRatio(tree, lineCount) };
+    const { ratio, trouble } = errorRows(tree, lineCount);
+    const recoveries = [...collector.recoveries, ...troubleOutside(functions, trouble, lineCount, prepared)].sort(
+      (a, b) => a.start - b.start || a.end - b.end,
+    );
+    return recoveries.length > 0
+      ? { functions, errorRatio: ratio, recoveries }
+      : { functions, errorRatio: ratio };
   } finally {
     tree.delete();
   }

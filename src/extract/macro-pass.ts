@@ -272,7 +272,8 @@ class Pass {
     } else if (c === 58 && this.isPunct(p, 58) && this.prev >= 0) {
       // `public:`, `signals:`, `public slots:` end a statement in a class.
       const w = this.word(this.prev);
-      if (this.isIdent(this.prev) && (ACCESS.has(w) || w === 'signals' || w === 'Q_SIGNALS')) this.boundary = p;
+      if (this.isIdent(this.prev) && (ACCESS.has(w) || w === 'signals' || this.isCaps(this.prev)) && this.top() === Ctx.Class)
+        this.boundary = p;
     }
   }
 
@@ -310,6 +311,12 @@ class Pass {
       this.qtAccess(p);
       return -1;
     }
+    if (ctx === Ctx.Class && this.atStatementStart() && this.isPunct(p + 1, 58)) {
+      // `JSON_PRIVATE_UNLESS_TESTED:`: a macro standing for an access specifier.
+      if (w.length >= 6) this.respell(p, 'public');
+      else this.blank(p, p + 1);
+      return w.length >= 6 ? -1 : p + 1;
+    }
     if (DEFAULT_STATEMENTS.has(w) && (this.atStatementStart() || ctx === Ctx.Class)) {
       const q = this.argsEnd(p);
       if (q >= 0) {
@@ -318,7 +325,17 @@ class Pass {
       }
     }
     if (ctx === Ctx.Other) return -1;
-    return this.standIn(p) ?? this.ownLine(p, w) ?? this.afterHead(p) ?? this.beforeKeyword(p, ctx) ?? this.attribute(p, w, ctx) ?? this.block(p, ctx) ?? -1;
+    return (
+      this.standIn(p) ??
+      this.ownLine(p, w) ??
+      this.sandwich(p) ??
+      this.afterHead(p) ??
+      this.beforeKeyword(p, ctx) ??
+      this.attribute(p, w, ctx) ??
+      this.typeMacro(p) ??
+      this.block(p, ctx) ??
+      -1
+    );
   }
 
   /** The user's declarations. */
@@ -486,6 +503,68 @@ class Pass {
     }
     this.blank(p, q);
     if (!SCOPE_WORD.test(w) && !DEFAULT_STATEMENTS.has(w)) this.heads.push(this.toks.start[this.tok(p)]!);
+    return q;
+  }
+
+  /**
+   * `BEGIN_MACRO(T) name<T> END_MACRO` on a line of its own between declarations: a line that starts and
+   * ends with upper-case macros and holds no `;`, `{` or `}` declares nothing tree-sitter can read.
+   */
+  private sandwich(p: number): number | undefined {
+    if (!this.startsLine(p) || !this.atStatementStart()) return undefined;
+    let q = this.argsEnd(p);
+    if (q < 0) return undefined;
+    let last = -1;
+    for (q = q + 1; q < this.m && !this.startsLine(q); q++) {
+      if (this.isPunct(q, 59) || this.isPunct(q, 123) || this.isPunct(q, 125) || this.isPunct(q, 61)) return undefined;
+      last = q;
+    }
+    if (last < 0) return undefined;
+    // The line's last token is an upper-case name, or the `)` of an upper-case macro's arguments.
+    let tail = last;
+    if (this.isPunct(last, 41)) {
+      let depth = 0;
+      for (tail = last; tail > p; tail--) {
+        if (this.isPunct(tail, 41)) depth++;
+        else if (this.isPunct(tail, 40) && --depth === 0) break;
+      }
+      tail--;
+    }
+    if (tail <= p || !this.isCaps(tail) || !this.declarationFollows(last + 1)) return undefined;
+    this.blank(p, last);
+    return last;
+  }
+
+  /** What starts at r can only be a new declaration or statement (or nothing: the end). */
+  private declarationFollows(r: number): boolean {
+    if (r >= this.m) return true;
+    if (this.toks.kind[this.tok(r)] === Tok.Ident) return true;
+    return this.isPunct(r, 125) || this.isPunct(r, 126) || this.isPunct(r, 91) || this.isPunct(r, 58, 2);
+  }
+
+  /**
+   * `BOOST_RV_REF(T) x`, `LIB_RESULT_TYPE(H, void(int))\nasync_read(…)`: a macro call followed by a name
+   * is a type, which no call can be. Its arguments go; its name stays as the type.
+   */
+  private typeMacro(p: number): number | undefined {
+    const q = this.argsEnd(p);
+    if (q <= p) return undefined;
+    const r = q + 1;
+    let name = r;
+    while (this.isPunct(name, 38) || this.isPunct(name, 38, 2) || this.isPunct(name, 42)) name++;
+    if (this.isPunct(name, 46) && this.isPunct(name + 1, 46) && this.isPunct(name + 2, 46)) name += 3;
+    if (!this.isIdent(name) || AFTER_HEAD.has(this.word(name))) return undefined;
+    const prev = this.prev;
+    const placed =
+      this.atStatementStart() ||
+      this.isPunct(prev, 40) ||
+      this.isPunct(prev, 44) ||
+      this.isPunct(prev, 60) ||
+      this.isPunct(prev, 62) ||
+      this.isPunct(prev, 93) ||
+      (this.isIdent(prev) && (SPECIFIERS.has(this.word(prev)) || this.is(prev, 'const') || this.is(prev, 'typename')));
+    if (!placed) return undefined;
+    this.blank(p + 1, q);
     return q;
   }
 
