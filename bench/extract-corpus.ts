@@ -136,11 +136,11 @@ function ctagsOf(files: string[]): Map<string, Tag[]> {
       scope?: string;
       kind: string;
     };
-    if (tag._type !== "tag" || tag.kind !== "function" || tag.end === undefined) continue;
+    if (tag._type !== 'tag' || tag.kind !== 'function' || tag.end === undefined) continue;
     // Lambdas (`__anon…`) belong to the function that holds them, by design (docs/extract.md).
-    if (tag.name.startsWith("__anon")) continue;
-    let list = byFile.get(tag.path);
-    if (!list) byFile.set(tag.path, (list = []));
+    if (tag.name.startsWith('__anon')) continue;
+    const list = byFile.get(tag.path) ?? [];
+    byFile.set(tag.path, list);
     list.push({ name: tag.name, line: tag.line, end: tag.end, ...(tag.scope ? { scope: tag.scope } : {}) });
   }
   // Methods of local classes belong to the function that holds them, by design (docs/extract.md):
@@ -240,7 +240,9 @@ async function main(): Promise<void> {
   const named = args.filter((a, i) => !a.startsWith('--') && i - 1 !== listAt && i - 1 !== outAt);
 
   if (spawnSync('ctags', ['--version'], { encoding: 'utf8' }).stdout?.includes('Universal Ctags') !== true) {
-    console.log('Universal Ctags is not installed (apt-get install universal-ctags): nothing to compare against.');
+    console.log(
+      'Universal Ctags is not installed (apt-get install universal-ctags): nothing to compare against.',
+    );
     return;
   }
   const all: Disagreement[] = [];
@@ -249,7 +251,9 @@ async function main(): Promise<void> {
   for (const project of PROJECTS) {
     if (named.length > 0 && !named.includes(project.name)) continue;
     if (!existsSync(project.root) || !statSync(project.root).isDirectory()) {
-      console.log(`${project.name}: absent (${project.root} not found; it comes from ${project.from}), skipped`);
+      console.log(
+        `${project.name}: absent (${project.root} not found; it comes from ${project.from}), skipped`,
+      );
       continue;
     }
     const files = filesOf(project);
@@ -275,7 +279,8 @@ async function main(): Promise<void> {
       matched += result.matched;
       ranges += result.range.length;
       const base = { project: project.name, file: rel };
-      for (const t of result.missed) disagreements.push({ ...base, kind: 'missed', ctags: showTag(t), line: t.line });
+      for (const t of result.missed)
+        disagreements.push({ ...base, kind: 'missed', ctags: showTag(t), line: t.line });
       const later = result.extra.length > 0 ? laterBranchRows(text) : new Set<number>();
       for (const fn of result.extra) {
         const kind = later.has(fn.start) || later.has(fn.end) ? 'extra-later-branch' : 'extra';
@@ -311,7 +316,8 @@ async function main(): Promise<void> {
         `  ${d.kind.padEnd(6)} ${d.file}:${d.line}  ours: ${d.ours ?? '—'}  ctags: ${d.ctags ?? '—'}`,
       );
     }
-    if (disagreements.length > list) console.log(`  … ${disagreements.length - list} more (--list N, --out FILE)`);
+    if (disagreements.length > list)
+      console.log(`  … ${disagreements.length - list} more (--list N, --out FILE)`);
     all.push(...disagreements);
   }
   if (rows.length === 0) {

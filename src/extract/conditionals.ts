@@ -67,7 +67,10 @@ function normalise(text: string, dir: Dir): string {
   const bare = text
     .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ' ')
     .replace(/\\\r?\n/g, ' ')
-    .replace(/\bdefined\s*\(\s*(\w+)\s*\)|\bdefined\s+(\w+)/g, (_, a?: string, b?: string) => `defined(${a ?? b})`)
+    .replace(
+      /\bdefined\s*\(\s*(\w+)\s*\)|\bdefined\s+(\w+)/g,
+      (_, a?: string, b?: string) => `defined(${a ?? b})`,
+    )
     .replace(/\s+/g, '');
   if (dir === Dir.Ifdef) return `defined(${bare})`;
   if (dir === Dir.Ifndef) return `!defined(${bare})`;

@@ -66,6 +66,23 @@ const PREFIXES = new Set(['template_declaration', 'linkage_specification', 'frie
 // Upper-case identifiers are macros by near-universal convention.
 const MACRO_NAME = /^[A-Z][A-Z0-9_]*$/;
 
+/**
+ * Statements standing among declarations: C's grammar accepts them at file level, so they parse without
+ * error, but they mean a function's braces were lost (hidden in macros, say).
+ */
+const STRAY_STATEMENTS = new Set([
+  'return_statement',
+  'if_statement',
+  'for_statement',
+  'while_statement',
+  'do_statement',
+  'switch_statement',
+  'break_statement',
+  'continue_statement',
+  'goto_statement',
+  'compound_statement',
+]);
+
 /** What a function body can never hold in C++: finding one means the body ran past its end. */
 const SWALLOWED = new Set([
   'function_definition',
@@ -133,6 +150,8 @@ function cutShort(before: Node | null | undefined, definition: Node): Node | und
 class Collector {
   readonly functions: FunctionDef[] = [];
   readonly recoveries: Recovery[] = [];
+  /** 0-based row ranges of statements found among declarations (STRAY_STATEMENTS). */
+  readonly strayRows: [number, number][] = [];
 
   constructor(
     /** The file as it is: sources are read from it. */
@@ -180,7 +199,9 @@ class Collector {
       const child = children[i];
       if (!child) continue;
       const childType = child.type;
-      if (childType === 'compound_statement') this.macroDefinition(child, children[i - 1], inner);
+      if (childType === 'compound_statement') {
+        if (!this.macroDefinition(child, children[i - 1], inner)) this.stray(child);
+      } else if (STRAY_STATEMENTS.has(childType)) this.stray(child);
       else if (childType === 'function_definition' || CONTAINERS.has(childType)) {
         stack.push({
           node: child,
@@ -223,12 +244,18 @@ class Collector {
    * tree-sitter could not end with `;`, directly followed by a block. Such blocks are function bodies in
    * practice; the macro call, as written, serves as the name.
    */
-  private macroDefinition(block: Node, before: Node | null | undefined, scope: Scope): void {
-    if (before?.type !== 'expression_statement') return;
+  private macroDefinition(block: Node, before: Node | null | undefined, scope: Scope): boolean {
+    if (before?.type !== 'expression_statement') return false;
     const call = before.firstNamedChild;
-    if (call?.type !== 'call_expression') return;
-    if (block.startPosition.row - call.endPosition.row > 1) return;
+    if (call?.type !== 'call_expression') return false;
+    if (block.startPosition.row - call.endPosition.row > 1) return false;
     this.add(before, block, qualify(scope.names, cleanName(call.text)));
+    return true;
+  }
+
+  /** A statement among declarations: the rows it covers are where a function may have been lost. */
+  private stray(node: Node): void {
+    this.strayRows.push([node.startPosition.row, node.endPosition.row]);
   }
 
   /**
@@ -237,13 +264,20 @@ class Collector {
    * them. Returns the row the function really ends on, null when it is no function at all (a namespace
    * or access label read as one), or undefined when the body holds no definition.
    */
-  private swallowed(node: Node, body: Node, name: string, scope: Scope, stack: Visit[]): number | null | undefined {
+  private swallowed(
+    node: Node,
+    body: Node,
+    name: string,
+    scope: Scope,
+    stack: Visit[],
+  ): number | null | undefined {
     const children = body.children;
     let first = -1;
     for (let i = 0; i < children.length && first < 0; i++) {
       const child = children[i]!;
       if (SWALLOWED.has(child.type)) first = i;
-      else if (child.type === 'ERROR' && child.children.some((c) => c !== null && SWALLOWED.has(c.type))) first = i;
+      else if (child.type === 'ERROR' && child.children.some((c) => c !== null && SWALLOWED.has(c.type)))
+        first = i;
     }
     if (first < 0) return undefined;
     for (let i = first; i < children.length; i++) {
@@ -375,15 +409,18 @@ function troubleOutside(
   const inside = (start: number, end: number) => functions.some((fn) => fn.start <= start && end <= fn.end);
   if (trouble) {
     for (const [start, end] of runs(trouble, lineCount)) {
-      if (!inside(start, end))
-        out.push({ start, end, what: 'did not parse (a construct the grammar cannot read, or a macro)' });
+      if (!inside(start, end)) out.push({ start, end, what: 'did not parse as declarations or functions' });
     }
   }
   for (const group of prepared.reduced) {
     if (!group.mayHoldDefinitions) continue;
     for (const [from, to] of group.dropped) {
       if (!inside(from + 1, to + 1))
-        out.push({ start: from + 1, end: to + 1, what: 'an #if branch was set aside (the branches do not fit together)' });
+        out.push({
+          start: from + 1,
+          end: to + 1,
+          what: 'an #if branch was set aside (the branches do not fit together)',
+        });
     }
   }
   return out;
@@ -415,10 +452,15 @@ export async function extractFunctions(
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;
-    const { ratio, trouble } = errorRows(tree, lineCount);
-    const recoveries = [...collector.recoveries, ...troubleOutside(functions, trouble, lineCount, prepared)].sort(
-      (a, b) => a.start - b.start || a.end - b.end,
-    );
+    let { ratio, trouble } = errorRows(tree, lineCount);
+    if (collector.strayRows.length > 0) {
+      trouble ??= new Uint8Array(lineCount + 2);
+      for (const [from, to] of collector.strayRows) trouble.fill(1, from, Math.min(to, lineCount) + 1);
+    }
+    const recoveries = [
+      ...collector.recoveries,
+      ...troubleOutside(functions, trouble, lineCount, prepared),
+    ].sort((a, b) => a.start - b.start || a.end - b.end);
     return recoveries.length > 0
       ? { functions, errorRatio: ratio, recoveries }
       : { functions, errorRatio: ratio };

@@ -3,7 +3,7 @@
 // comment never counts. Written as one charCodeAt loop into typed arrays: it runs on every file before
 // tree-sitter does and must cost a small fraction of the parse.
 
-export const enum Tok {
+export enum Tok {
   Ident = 1,
   Number = 2,
   /** String, character and raw string literals, with any encoding prefix. */
@@ -14,7 +14,7 @@ export const enum Tok {
 }
 
 /** What a Directive token is. */
-export const enum Dir {
+export enum Dir {
   If = 1,
   Ifdef = 2,
   Ifndef = 3,

@@ -12,7 +12,12 @@
 //  attribute  names shaped like attributes (`*_EXPORT`, `*_INLINE`, `*_CONSTEXPR`, …) in declarations
 //  block      `LIB_TRY {` / `} LIB_CATCH(e) {` in a function body: the block stays, the macro goes
 import { Tok, type Tokens } from './lexer.ts';
-import { DEFAULT_ATTRIBUTE_NAME, DEFAULT_STATEMENTS, type MacroConfig } from './macros.ts';
+import {
+  DEFAULT_ATTRIBUTE_NAME,
+  DEFAULT_STATEMENTS,
+  type MacroConfig,
+  TRAILING_ATTRIBUTE_NAME,
+} from './macros.ts';
 
 /** A change to the text: [start, end) replaced by `text` (same length) or blanked when absent. */
 export interface Edit {
@@ -30,7 +35,7 @@ export interface MacroPass {
   heads: number[];
 }
 
-const enum Ctx {
+enum Ctx {
   /** Translation unit, namespace, `extern "C"`. */
   Decl = 0,
   Class = 1,
@@ -88,7 +93,16 @@ const DECL_WORDS = new Set([
 ]);
 
 /** Words that may stand between a declarator's `)` and its body or `;`. */
-const AFTER_HEAD = new Set(['const', 'override', 'final', 'noexcept', 'volatile', 'mutable', 'try', 'requires']);
+const AFTER_HEAD = new Set([
+  'const',
+  'override',
+  'final',
+  'noexcept',
+  'volatile',
+  'mutable',
+  'try',
+  'requires',
+]);
 
 const ACCESS = new Set(['public', 'protected', 'private']);
 
@@ -159,7 +173,9 @@ class Pass {
     if (p < 0 || p >= this.m) return false;
     const t = this.live[p]!;
     return (
-      this.toks.kind[t] === Tok.Punct && this.toks.sub[t] === c && this.toks.end[t]! - this.toks.start[t]! === len
+      this.toks.kind[t] === Tok.Punct &&
+      this.toks.sub[t] === c &&
+      this.toks.end[t]! - this.toks.start[t]! === len
     );
   }
 
@@ -190,7 +206,9 @@ class Pass {
   private is(p: number, w: string): boolean {
     if (!this.isIdent(p)) return false;
     const t = this.live[p]!;
-    return this.toks.end[t]! - this.toks.start[t]! === w.length && this.text.startsWith(w, this.toks.start[t]);
+    return (
+      this.toks.end[t]! - this.toks.start[t]! === w.length && this.text.startsWith(w, this.toks.start[t])
+    );
   }
 
   /** Position of the `)` matching a `(` at p + 1, p itself when no `(` follows, -1 when unmatched. */
@@ -272,7 +290,11 @@ class Pass {
     } else if (c === 58 && this.isPunct(p, 58) && this.prev >= 0) {
       // `public:`, `signals:`, `public slots:` end a statement in a class.
       const w = this.word(this.prev);
-      if (this.isIdent(this.prev) && (ACCESS.has(w) || w === 'signals' || this.isCaps(this.prev)) && this.top() === Ctx.Class)
+      if (
+        this.isIdent(this.prev) &&
+        (ACCESS.has(w) || w === 'signals' || this.isCaps(this.prev)) &&
+        this.top() === Ctx.Class
+      )
         this.boundary = p;
     }
   }
@@ -294,10 +316,17 @@ class Pass {
     // Lower-case words with a rule of their own: class heads and Qt's access labels.
     if (c0 >= 97 && c0 <= 122) {
       if ((len === 5 || len === 6) && (this.is(p, 'class') || this.is(p, 'struct') || this.is(p, 'union'))) {
-        this.classHead(p);
+        if (!this.is(p - 1, 'enum')) this.classHead(p);
+      } else if (len === 4 && this.is(p, 'enum')) {
+        this.classHead(this.is(p + 1, 'class') || this.is(p + 1, 'struct') ? p + 1 : p);
       } else if (ctx === Ctx.Class && (this.is(p, 'signals') || this.is(p, 'slots'))) {
         this.qtAccess(p);
-      } else if (len === 6 && this.is(p, 'extern') && this.is(p + 1, 'template') && !this.isPunct(p + 2, 60)) {
+      } else if (
+        len === 6 &&
+        this.is(p, 'extern') &&
+        this.is(p + 1, 'template') &&
+        !this.isPunct(p + 2, 60)
+      ) {
         // `extern template class X<int>;`: the grammar knows explicit instantiations, not their
         // `extern` declarations, and glues what it cannot read to the next definition.
         this.blank(p, p);
@@ -324,7 +353,16 @@ class Pass {
         return q;
       }
     }
-    if (ctx === Ctx.Other) return -1;
+    if (ctx === Ctx.Other) return this.enumerator(p, w);
+    if (ctx !== Ctx.Body && this.atStatementStart() && this.isPunct(p + 1, 40)) {
+      // `Q_STATIC_ASSERT_X(N > 2, "…");` among declarations: a macro call, which the grammar would read
+      // as a declaration with unreadable parameters.
+      const q = this.argsEnd(p);
+      if (q > p && this.isPunct(q + 1, 59)) {
+        this.blank(p, q + 1);
+        return q + 1;
+      }
+    }
     return (
       this.standIn(p) ??
       this.ownLine(p, w) ??
@@ -332,6 +370,7 @@ class Pass {
       this.afterHead(p) ??
       this.beforeKeyword(p, ctx) ??
       this.attribute(p, w, ctx) ??
+      this.doubleType(p, ctx) ??
       this.typeMacro(p) ??
       this.block(p, ctx) ??
       -1
@@ -430,7 +469,12 @@ class Pass {
     while (q < this.m) {
       if (this.isIdent(q)) {
         if (this.is(q, 'final')) break;
-        if (this.is(q, 'alignas') || this.is(q, '__declspec') || this.is(q, '__attribute__') || this.is(q, '_Alignas')) {
+        if (
+          this.is(q, 'alignas') ||
+          this.is(q, '__declspec') ||
+          this.is(q, '__attribute__') ||
+          this.is(q, '_Alignas')
+        ) {
           const r = this.argsEnd(q);
           if (r < 0) return;
           q = r + 1;
@@ -494,7 +538,7 @@ class Pass {
     if (r < this.m) {
       const kind = this.toks.kind[this.tok(r)];
       if (kind === Tok.Ident) {
-        if (q === p && this.isPunct(r + 1, 40)) return undefined;
+        if (q === p && this.isPunct(r + 1, 40) && !this.isCaps(r)) return undefined;
       } else if (
         !(this.isPunct(r, 125) || this.isPunct(r, 126) || this.isPunct(r, 91) || this.isPunct(r, 58, 2))
       ) {
@@ -516,7 +560,8 @@ class Pass {
     if (q < 0) return undefined;
     let last = -1;
     for (q = q + 1; q < this.m && !this.startsLine(q); q++) {
-      if (this.isPunct(q, 59) || this.isPunct(q, 123) || this.isPunct(q, 125) || this.isPunct(q, 61)) return undefined;
+      if (this.isPunct(q, 59) || this.isPunct(q, 123) || this.isPunct(q, 125) || this.isPunct(q, 61))
+        return undefined;
       last = q;
     }
     if (last < 0) return undefined;
@@ -562,7 +607,8 @@ class Pass {
       this.isPunct(prev, 60) ||
       this.isPunct(prev, 62) ||
       this.isPunct(prev, 93) ||
-      (this.isIdent(prev) && (SPECIFIERS.has(this.word(prev)) || this.is(prev, 'const') || this.is(prev, 'typename')));
+      (this.isIdent(prev) &&
+        (SPECIFIERS.has(this.word(prev)) || this.is(prev, 'const') || this.is(prev, 'typename')));
     if (!placed) return undefined;
     this.blank(p + 1, q);
     return q;
@@ -572,7 +618,8 @@ class Pass {
   private afterHead(p: number): number | undefined {
     const prev = this.prev;
     if (prev < 0) return undefined;
-    if (!(this.isPunct(prev, 41) || (this.isIdent(prev) && AFTER_HEAD.has(this.word(prev))))) return undefined;
+    if (!(this.isPunct(prev, 41) || (this.isIdent(prev) && AFTER_HEAD.has(this.word(prev)))))
+      return undefined;
     const q = this.capsChain(p, false);
     if (q < 0) return undefined;
     const r = q + 1;
@@ -614,9 +661,11 @@ class Pass {
    * Cast(…)`, `void f(FMT_UNUSED int x)`. Not where the name is being declared (`int GET_API(void)`).
    */
   private attribute(p: number, w: string, ctx: Ctx): number | undefined {
-    if (ctx === Ctx.Body || !DEFAULT_ATTRIBUTE_NAME.test(w)) return undefined;
+    if (ctx === Ctx.Body) return undefined;
+    const trailing = TRAILING_ATTRIBUTE_NAME.test(w);
+    if (!trailing && !DEFAULT_ATTRIBUTE_NAME.test(w)) return undefined;
     const prev = this.prev;
-    if (this.isPunct(p + 1, 40) && prev >= 0) {
+    if (!trailing && this.isPunct(p + 1, 40) && prev >= 0) {
       const typeLike =
         (this.isIdent(prev) && !SPECIFIERS.has(this.word(prev)) && !this.is(prev, 'const')) ||
         this.isPunct(prev, 42) ||
@@ -629,6 +678,42 @@ class Pass {
     if (q < 0) return undefined;
     this.blank(p, q);
     return q;
+  }
+
+  /** `MidButton Q_DECL_ENUMERATOR_DEPRECATED_X("…") = MiddleButton,`: an attribute on an enumerator. */
+  private enumerator(p: number, w: string): number {
+    if (!this.isIdent(this.prev) || !(TRAILING_ATTRIBUTE_NAME.test(w) || DEFAULT_ATTRIBUTE_NAME.test(w)))
+      return -1;
+    const q = this.argsEnd(p);
+    if (q < 0 || !(this.isPunct(q + 1, 61) || this.isPunct(q + 1, 44) || this.isPunct(q + 1, 125))) return -1;
+    this.blank(p, q);
+    return q;
+  }
+
+  /**
+   * `inline QT_ASCII_CAST_WARN QString &operator=(…)`: an upper-case name, then a whole type, then the
+   * declarator's name and `(`. Had the first name been the type, the second would be the declarator.
+   */
+  private doubleType(p: number, ctx: Ctx): number | undefined {
+    if (ctx === Ctx.Body || this.isPunct(p + 1, 40)) return undefined;
+    const prev = this.prev;
+    if (!(this.atStatementStart() || (this.isIdent(prev) && SPECIFIERS.has(this.word(prev)))))
+      return undefined;
+    let q = p + 1;
+    if (!this.isIdent(q) || DECL_WORDS.has(this.word(q)) || this.is(q, 'const') || this.is(q, 'volatile'))
+      return undefined;
+    while (this.isPunct(q + 1, 58, 2) && this.isIdent(q + 2)) q += 2;
+    if (this.isPunct(q + 1, 60)) {
+      q = this.angleEnd(q + 1);
+      if (q < 0) return undefined;
+    }
+    q++;
+    while (this.isPunct(q, 42) || this.isPunct(q, 38) || this.isPunct(q, 38, 2) || this.is(q, 'const')) q++;
+    if (!(this.isIdent(q) || this.isPunct(q, 126)) || AFTER_HEAD.has(this.word(q))) return undefined;
+    const name = this.isPunct(q, 126) ? q + 1 : q;
+    if (!(this.is(name, 'operator') || (this.isIdent(name) && this.isPunct(name + 1, 40)))) return undefined;
+    this.blank(p, p);
+    return p;
   }
 
   /** `LIB_TRY {` and `} LIB_CATCH(const E& e) {` in a function body: the macro goes, the block stays. */
@@ -650,7 +735,8 @@ class Pass {
     if (kind === Tok.Literal) return this.is(prev - 1, 'extern') ? Ctx.Decl : Ctx.Other;
     if (kind === Tok.Punct) {
       const c = this.toks.sub[t];
-      if (c === 41 /* ) */ || c === 93 /* ] */ || c === 59 || c === 125 || c === 38 /* & && */) return Ctx.Body;
+      if (c === 41 /* ) */ || c === 93 /* ] */ || c === 59 || c === 125 || c === 38 /* & && */)
+        return Ctx.Body;
       if (c === 62 /* > */) return this.fromStatement(p);
       return Ctx.Other;
     }
@@ -677,7 +763,10 @@ class Pass {
       } else if (this.isPunct(q, 91) && this.isPunct(q + 1, 91)) {
         while (q < p && !this.isPunct(q, 93)) q++;
         q += 2;
-      } else if (this.isIdent(q) && (SPECIFIERS.has(this.word(q)) || this.is(q, 'typedef') || this.is(q, 'export'))) {
+      } else if (
+        this.isIdent(q) &&
+        (SPECIFIERS.has(this.word(q)) || this.is(q, 'typedef') || this.is(q, 'export'))
+      ) {
         q++;
       } else break;
     }

@@ -82,7 +82,9 @@ export function parseMacros(text: string, source: string, into: MacroConfig = em
       const names = Array.isArray(raw) ? raw : [raw];
       for (const name of names) {
         if (typeof name !== 'string' || !IDENTIFIER.test(name.trim()))
-          throw new MacrosError(`${source}: ${key} holds "${String(name)}"; expected macro names (identifiers)`);
+          throw new MacrosError(
+            `${source}: ${key} holds "${String(name)}"; expected macro names (identifiers)`,
+          );
         into[field].add(name.trim());
       }
     }
@@ -106,7 +108,8 @@ export function parseMacros(text: string, source: string, into: MacroConfig = em
 /** Both sets of declarations, the user's and the repository's `.clang-format`, in one. */
 export function mergeMacros(a: MacroConfig, b: MacroConfig): MacroConfig {
   const out = emptyMacros();
-  for (const field of Object.values(LIST_KEYS)) for (const m of [a, b]) for (const n of m[field]) out[field].add(n);
+  for (const field of Object.values(LIST_KEYS))
+    for (const m of [a, b]) for (const n of m[field]) out[field].add(n);
   for (const field of Object.values(REGEX_KEYS)) {
     const parts = [a[field], b[field]].filter((r): r is RegExp => r !== undefined);
     if (parts.length === 1) out[field] = parts[0];
@@ -209,3 +212,10 @@ export const DEFAULT_ATTRIBUTE_NAME = new RegExp(
     ].join('|') +
     ')|[A-Z][A-Z0-9]*_(?:ATTRIBUTE|ATTR)_\\w+)$',
 );
+
+/**
+ * Annotations that follow the name they annotate (`T* p ABSL_GUARDED_BY(mu);`, `void f() LOCKS_EXCLUDED(mu)`):
+ * after a name they are still attributes, where another attribute-shaped call could be the name itself.
+ */
+export const TRAILING_ATTRIBUTE_NAME =
+  /^[A-Z][A-Z0-9_]*_(?:(?:PT_)?GUARDED_BY|(?:EXCLUSIVE_|SHARED_)?LOCKS_REQUIRED|LOCKS_EXCLUDED|REQUIRES(?:_SHARED)?|EXCLUDES|ACQUIRED_(?:BEFORE|AFTER)|(?:EXCLUSIVE_|SHARED_)?(?:UN|TRY)?(?:LOCK|TRYLOCK)_FUNCTION|DEPRECATED\w*|ENUMERATOR_DEPRECATED\w*|LIFETIME_BOUND)$/;
