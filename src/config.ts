@@ -21,6 +21,8 @@ export interface RunConfig {
   paths: string[];
   pathsIgnore: string[];
   maxFileBytes: number;
+  /** A file in the repository declaring project macros (clang-format keys); `.clang-format` is read anyway. */
+  macros?: string;
   category: string;
   cache: boolean;
 }
@@ -104,6 +106,7 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     paths: parseGlobs(get('paths')),
     pathsIgnore: parseGlobs(get('paths-ignore')),
     maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
+    macros: optional('macros'),
     category: optional('category') ?? 'vulnreview/',
     cache: parseBoolean(get('cache'), 'cache', true),
   };

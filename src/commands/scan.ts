@@ -33,6 +33,7 @@ import { writeSarifFile } from '../report/sarif.ts';
 import { renderJson, renderTable } from '../report/table.ts';
 import { unanalysedCount } from '../result.ts';
 import type { FileChange } from '../types.ts';
+import { loadMacrosFile } from './macros-file.ts';
 import { addModelOptions } from './model-options.ts';
 import { type Change, fromPatchFile } from './patch-file.ts';
 
@@ -59,6 +60,8 @@ export interface ScanOptions {
   paths: string[];
   pathsIgnore: string[];
   maxFileBytes: number;
+  /** `--macros FILE`: project macros for the extractor. */
+  macros?: string;
   category: string;
 }
 
@@ -136,6 +139,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   const change = options.diff
     ? await fromPatchFile(options.diff, resolve(options.root ?? '.'))
     : await fromGit(resolve(options.repo ?? '.'), options.base, options.head);
+  const macros = await loadMacrosFile(options.macros);
 
   const { backend, notice } = await createBackend({
     backend: options.backend,
@@ -156,7 +160,13 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
       changes: change.changes,
       readFile: change.readFile,
       backend,
-      extract: { maxFileBytes: options.maxFileBytes, paths: options.paths, pathsIgnore: options.pathsIgnore },
+      extract: {
+        maxFileBytes: options.maxFileBytes,
+        paths: options.paths,
+        pathsIgnore: options.pathsIgnore,
+        ...(macros ? { macros } : {}),
+        onWarning: (message) => io.stderr(`vulnreview: warning: ${message}\n`),
+      },
       analyse: {
         concurrency: options.concurrency,
         ...(options.timeBudgetSeconds !== undefined ? { budgetMs: options.timeBudgetSeconds * 1000 } : {}),
@@ -231,6 +241,7 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     paths: (raw.paths as string[] | undefined) ?? [],
     pathsIgnore: (raw.pathsIgnore as string[] | undefined) ?? [],
     maxFileBytes: parsePositiveInt(str('maxFileSize') ?? '', '--max-file-size', 1024) * 1024,
+    macros: str('macros'),
     category: str('category') ?? 'vulnreview/',
   };
 }
@@ -259,6 +270,10 @@ export function registerScanCommand(program: Command): void {
       collectGlobs,
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
+    .option(
+      '--macros <file>',
+      'project macros (clang-format keys: AttributeMacros, StatementMacros, …); the repository .clang-format is read too',
+    )
     .option('--category <id>', 'SARIF runAutomationDetails.id', 'vulnreview/')
     .addHelpText(
       'after',

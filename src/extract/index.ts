@@ -295,6 +295,16 @@ export async function findChangedFunctions(
         return first === undefined ? fn : { ...fn, firstChangedLine: first };
       });
     result.functions.push(...changed);
+    const stray = recoveries
+      ? strayInTrouble(unattributedLines(change, functions), functions, recoveries)
+      : undefined;
+    // Only recoveries where a changed function may be missing or misjudged are this change's business.
+    const relevant = recoveries?.filter(
+      (r) =>
+        change.wholeFile ||
+        stray?.near.includes(r) ||
+        changed.some((fn) => r.start <= fn.end && fn.start <= r.end),
+    );
     result.files.push({
       path,
       lang,
@@ -302,23 +312,21 @@ export async function findChangedFunctions(
       changedFunctions: changed.length,
       errorRatio,
       lossyDecode: lossy,
-      ...(recoveries ? { recoveries } : {}),
+      ...(relevant && relevant.length > 0 ? { recoveries: relevant } : {}),
     });
-    if (recoveries) {
-      const { lines, near } = strayInTrouble(unattributedLines(change, functions), functions, recoveries);
-      if (lines.length > 0) {
-        const where = `${near.slice(0, 3).map(lineRange).join(', ')}${near.length > 3 ? ', …' : ''}`;
-        const setAside = near.some((r) => r.what.startsWith('an #if'));
-        const count = lines.length === 1 ? '1 changed line' : `${lines.length} changed lines`;
-        skip(
-          path,
-          'unparsed',
-          `${count} (${listLines(lines)}) ${lines.length === 1 ? 'lies' : 'lie'} outside every function found, ` +
-            `next to code that ${setAside ? 'did not parse or sits in an #if branch set aside' : 'did not parse'} ` +
-            `(around ${where.includes('–') || near.length > 1 ? 'lines' : 'line'} ${where}; often macros ` +
-            'tree-sitter cannot expand): a function there may have been missed; review those lines by hand',
-        );
-      }
+    if (stray && stray.lines.length > 0) {
+      const { lines, near } = stray;
+      const where = `${near.slice(0, 3).map(lineRange).join(', ')}${near.length > 3 ? ', …' : ''}`;
+      const setAside = near.some((r) => r.what.startsWith('an #if'));
+      const count = lines.length === 1 ? '1 changed line' : `${lines.length} changed lines`;
+      skip(
+        path,
+        'unparsed',
+        `${count} (${listLines(lines)}) ${lines.length === 1 ? 'lies' : 'lie'} outside every function found, ` +
+          `next to code that ${setAside ? 'did not parse or sits in an #if branch set aside' : 'did not parse'} ` +
+          `(around ${where.includes('–') || near.length > 1 ? 'lines' : 'line'} ${where}; often macros ` +
+          'tree-sitter cannot expand): a function there may have been missed; review those lines by hand',
+      );
     }
   }
   return result;
