@@ -92,6 +92,11 @@ const SWALLOWED = new Set([
   'access_specifier',
 ]);
 
+const SCOPE_KEYWORDS = new Set(['class', 'struct', 'union', 'namespace']);
+
+/** Names that are macros (`TESTSUITE(x)`, `LIB_BLOCK`): their "body" may be a namespace's. */
+const MACRO_LIKE = /^[A-Z][A-Z0-9_]*(?:\(|$)/;
+
 /** Names of "functions" that are a namespace or class read as one. */
 const NOT_A_FUNCTION = /(?:^|::|\s)(?:namespace|public|private|protected)$|^namespace\b/;
 
@@ -199,6 +204,18 @@ class Collector {
       const child = children[i];
       if (!child) continue;
       const childType = child.type;
+      // In an ERROR region the class or namespace around the definitions is loose tokens: `class`,
+      // its name, `{`. Keep naming the definitions after them as its members.
+      if (type === 'ERROR' && SCOPE_KEYWORDS.has(childType) && children[i + 2]?.type === '{') {
+        const name = children[i + 1];
+        if (name && /identifier$/.test(name.type)) {
+          inner =
+            childType === 'namespace'
+              ? { names: [...inner.names, cleanName(name.text)], classDepth: 0 }
+              : { names: [...inner.names, cleanName(name.text)], classDepth: inner.classDepth + 1 };
+        }
+        continue;
+      }
       if (childType === 'compound_statement') {
         if (!this.macroDefinition(child, children[i - 1], inner)) this.stray(child);
       } else if (STRAY_STATEMENTS.has(childType)) this.stray(child);
@@ -220,9 +237,10 @@ class Collector {
     if (!body) return;
     let name = declaredName(node) ?? '(unnamed)';
     // C++ has no nested functions: a body holding definitions is tree-sitter's error recovery having
-    // run past the real end (a construct the grammar cannot read, an unexpanded macro). Only a body
-    // with an error can hold one, so the check costs nothing on clean code.
-    if (this.lang === 'cpp' && body.hasError) {
+    // run past the real end (a construct the grammar cannot read, an unexpanded macro), or a macro or
+    // namespace read as a function. Only those can hold one (the grammar accepts nested definitions
+    // silently, as C allows them), so ordinary functions with clean bodies are not searched.
+    if (this.lang === 'cpp' && (body.hasError || MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name))) {
       const cut = this.swallowed(node, body, name, scope, stack);
       if (cut === null) return;
       if (cut !== undefined) {

@@ -110,7 +110,8 @@ const ACCESS = new Set(['public', 'protected', 'private']);
 const NOT_MACROS = new Set(['NULL', 'TRUE', 'FALSE', 'EOF']);
 
 /** Macro names that open or close something: never part of the definition below them. */
-const SCOPE_WORD = /(?:^|_)(?:BEGIN|END|NAMESPACE|START|STOP|OBJECT|GADGET)(?:_|$)/;
+const SCOPE_WORD =
+  /(?:^|_)(?:BEGIN|END|NAMESPACE|START|STOP|OBJECT|GADGET|DECLARE|DEFINE|DISABLE|DISALLOW|REGISTER|IMPLEMENT)(?:_|$)/;
 
 class Pass {
   readonly edits: Edit[] = [];
@@ -265,6 +266,13 @@ class Pass {
       const t = this.live[p]!;
       const kind = this.toks.kind[t];
       if (kind === Tok.Punct) {
+        if (this.toks.sub[t] === 64 /* @ */) {
+          const end = this.objectiveC(p);
+          if (end > p) {
+            p = end;
+            continue;
+          }
+        }
         this.punct(p, this.toks.sub[t]!);
       } else if (kind === Tok.Ident) {
         const skipTo = this.ident(p);
@@ -276,6 +284,23 @@ class Pass {
       if (this.prev === this.boundary) this.first = p;
       this.prev = p;
     }
+  }
+
+  /**
+   * `@interface … @end`, `@implementation … @end`, `@protocol … @end`: Objective-C in a header the
+   * extension calls C or C++. Its methods are not C/C++ functions; the whole block goes. Returns the
+   * position of `end`, or -1.
+   */
+  private objectiveC(p: number): number {
+    if (!(this.is(p + 1, 'interface') || this.is(p + 1, 'implementation') || this.is(p + 1, 'protocol')))
+      return -1;
+    for (let q = p + 2; q + 1 < this.m; q++) {
+      if (this.isPunct(q, 64) && this.is(q + 1, 'end')) {
+        this.blank(p, q + 1);
+        return q + 1;
+      }
+    }
+    return -1;
   }
 
   private punct(p: number, c: number): void {
