@@ -445,7 +445,7 @@ class Pass {
     if (q < 0 || !this.isPunct(q + 1, 123)) return -1;
     const start = this.toks.start[this.tok(p)]!;
     const end = this.toks.end[this.tok(q)]!;
-    const inner = q === p + 2 && this.isIdent(p + 2) ? this.word(p + 2) : '';
+    const inner = q === p + 3 && this.isIdent(p + 2) ? this.word(p + 2) : '';
     const spelled = inner ? `namespace ${inner}` : 'namespace';
     for (let r = p; r <= q; r++) this.gone[r] = 1;
     if (spelled.length <= end - start && !this.text.slice(start, end).includes('\n')) {
