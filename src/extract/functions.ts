@@ -313,6 +313,8 @@ class Collector {
     if (NOT_A_FUNCTION.test(name)) return null;
     // The real body ends at the last line with code before the first definition inside.
     let end = firstRow - 1;
+    // Nothing but the head and `{` before the definitions: a namespace-like macro, not a function.
+    if (end <= body.startPosition.row) return null;
     const lines = this.text;
     while (end > start) {
       const line = lines.slice(this.starts[end] ?? 0, this.starts[end + 1] ?? lines.length).trim();
