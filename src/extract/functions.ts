@@ -298,6 +298,10 @@ class Collector {
         first = i;
     }
     if (first < 0) return undefined;
+    // A macro "function" holding definitions is a namespace-like block (`LIB_INLINE_NAMESPACE(v2) {`):
+    // all of it is members, none of it a body.
+    const block = MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name);
+    if (block) first = 1;
     for (let i = first; i < children.length; i++) {
       const child = children[i]!;
       if (child.type === 'function_definition' || CONTAINERS.has(child.type))
@@ -305,12 +309,16 @@ class Collector {
     }
     const start = node.startPosition.row;
     const firstRow = children[first]!.startPosition.row;
-    this.recoveries.push({
-      start: firstRow + 1,
-      end: node.endPosition.row + 1,
-      what: `code that did not parse made one "function" (${name}) of the definitions below it; they were read again`,
-    });
-    if (NOT_A_FUNCTION.test(name)) return null;
+    // A macro block is read whole as members: nothing lost. A body that ran past its end may have
+    // taken the real end of the function, or of the one before the definitions, with it.
+    if (!block) {
+      this.recoveries.push({
+        start: firstRow + 1,
+        end: node.endPosition.row + 1,
+        what: `code that did not parse made one "function" (${name}) of the definitions below it; they were read again`,
+      });
+    }
+    if (block) return null;
     // The real body ends at the last line with code before the first definition inside.
     let end = firstRow - 1;
     // Nothing but the head and `{` before the definitions: a namespace-like macro, not a function.
