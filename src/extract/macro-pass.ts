@@ -360,6 +360,15 @@ class Pass {
       return -1;
     }
     if (!this.isCaps(p)) return -1;
+    // Most upper-case names in a body are constants and calls: only a statement's start, a place right
+    // after a `)`, or a call can hold a macro a rule removes. Decided before reading the name.
+    if (
+      ctx === Ctx.Body &&
+      this.prev !== this.boundary &&
+      !this.isPunct(p + 1, 40) &&
+      !this.isPunct(this.prev, 41)
+    )
+      if (!(this.isIdent(this.prev) && AFTER_HEAD.has(this.word(this.prev)))) return -1;
     const w = this.word(p);
     if (ctx === Ctx.Class && (w === 'Q_SIGNALS' || w === 'Q_SLOTS')) {
       this.qtAccess(p);

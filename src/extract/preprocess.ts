@@ -42,24 +42,56 @@ export function rowOf(starts: readonly number[], offset: number): number {
   return lo;
 }
 
-function blanked(text: string): string {
-  if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return ' '.repeat(text.length);
-  return text.replace(/[^\r\n]/g, ' ');
-}
-
-/** `text` with the edits applied; edits that overlap one already applied are skipped. */
-function applyEdits(text: string, edits: Edit[]): string {
+/**
+ * `text` with the edits applied. Edits come sorted by start (sortedEdits); one that overlaps an edit
+ * already applied is skipped. Done on a byte copy rather than by joining slices: several times faster
+ * on files with thousands of edits, and a text that fits in latin1 stays a one-byte string.
+ */
+function applyEdits(text: string, edits: readonly Edit[]): string {
   if (edits.length === 0) return text;
-  edits.sort((a, b) => a.start - b.start || b.end - a.end);
-  const parts: string[] = [];
+  const wide = /[^\u0000-\u00ff]/.test(text);
+  const buffer = Buffer.from(text, wide ? 'utf16le' : 'latin1');
+  // A pooled Buffer may start at an odd offset; a UTF-16 view needs an even one.
+  const units = wide
+    ? buffer.byteOffset % 2 === 0
+      ? new Uint16Array(buffer.buffer, buffer.byteOffset, text.length)
+      : new Uint16Array(Buffer.from(buffer).buffer, 0, text.length)
+    : buffer;
   let at = 0;
   for (const e of edits) {
     if (e.start < at) continue;
-    parts.push(text.slice(at, e.start), e.text ?? blanked(text.slice(e.start, e.end)));
+    if (e.text !== undefined) {
+      for (let i = 0; i < e.text.length; i++) units[e.start + i] = e.text.charCodeAt(i);
+    } else {
+      for (let i = e.start; i < e.end; i++) {
+        const c = units[i]!;
+        if (c !== 10 && c !== 13) units[i] = 32;
+      }
+    }
     at = e.end;
   }
-  parts.push(text.slice(at));
-  return parts.join('');
+  if (!wide) return buffer.toString('latin1');
+  return Buffer.from(units.buffer, units.byteOffset, text.length * 2).toString('utf16le');
+}
+
+/** Two lists sorted by start as one, without sorting both again. */
+function merged(a: Edit[], b: Edit[]): Edit[] {
+  const sorted = (list: Edit[]) => {
+    for (let i = 1; i < list.length; i++)
+      if (list[i]!.start < list[i - 1]!.start) return list.sort((x, y) => x.start - y.start);
+    return list;
+  };
+  const x = sorted(a);
+  const y = sorted(b);
+  if (x.length === 0) return y;
+  if (y.length === 0) return x;
+  const out: Edit[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) out.push(x[i]!.start <= y[j]!.start ? x[i++]! : y[j++]!);
+  while (i < x.length) out.push(x[i++]!);
+  while (j < y.length) out.push(y[j++]!);
+  return out;
 }
 
 /** The cleaned text and what was set aside, for `lineStarts` of `text`. */
@@ -73,14 +105,14 @@ export function prepare(
   const { dead, reduced } = resolveConditionals(toks, text, lang);
   const edits: Edit[] = [];
   // Directives and branches set aside, as runs of consecutive tokens.
-  for (let i = 0; i < toks.count; i++) {
-    if (dead[i] === 0 && toks.kind[i] !== Tok.Directive) continue;
-    const start = toks.start[i]!;
-    while (i + 1 < toks.count && (dead[i + 1] === 1 || toks.kind[i + 1] === Tok.Directive)) i++;
-    edits.push({ start, end: toks.end[i]! });
+  const { count, kind, start: tokStart, end: tokEnd } = toks;
+  for (let i = 0; i < count; i++) {
+    if (dead[i] === 0 && kind[i] !== Tok.Directive) continue;
+    const start = tokStart[i]!;
+    while (i + 1 < count && (dead[i + 1] === 1 || kind[i + 1] === Tok.Directive)) i++;
+    edits.push({ start, end: tokEnd[i]! });
   }
   const pass = macroPass(text, toks, dead, macros);
-  edits.push(...pass.edits);
 
   const row = (tok: number) => rowOf(starts, toks.start[tok]!);
   const rowEnd = (tok: number) => rowOf(starts, Math.max(toks.start[tok]!, toks.end[tok]! - 1));
@@ -101,7 +133,7 @@ export function prepare(
     };
   });
   return {
-    text: applyEdits(text, edits),
+    text: applyEdits(text, merged(edits, pass.edits)),
     reduced: groups,
     headRows: new Set(pass.heads.map((offset) => rowOf(starts, offset))),
   };

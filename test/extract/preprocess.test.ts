@@ -111,6 +111,12 @@ describe('prepare keeps every offset', () => {
     });
   }
 
+  it('keeps characters beyond latin1 where they are, and blanks around them', () => {
+    const text = '// naïve € 𝄞\nLIB_API\nint f() { return "𝄞€".size(); }\n';
+    const out = clean(text);
+    expect(out).toBe(text.replace('LIB_API', '       '));
+  });
+
   it('survives unterminated comments, strings and directives', () => {
     for (const text of [
       'int a /* open',
