@@ -50,12 +50,18 @@ const DIRECTIVES: Record<string, Dir> = {
   define: Dir.Define,
 };
 
+/** 1 for ASCII characters that may continue an identifier (letters, digits, `_`, `$`). */
+const IDENT_PART = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) IDENT_PART[c] = 1;
+}
+
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 127;
+  return c > 127 || (IDENT_PART[c] === 1 && !(c >= 48 && c <= 57));
 }
 
 function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return c > 127 || IDENT_PART[c] === 1;
 }
 
 /**
@@ -216,6 +222,12 @@ export function tokenize(text: string): Tokens {
     }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
+      // Runs of indentation are common: skip them without going round the whole loop.
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 32 || d === 9) i++;
+        else break;
+      }
       continue;
     }
     if (c === 47 /* / */) {
