@@ -340,6 +340,10 @@ class Pass {
     const len = this.toks.end[t]! - this.toks.start[t]!;
     // Lower-case words with a rule of their own: class heads and Qt's access labels.
     if (c0 >= 97 && c0 <= 122) {
+      if (len === 8 && this.isPunct(p + 1, 60) && this.is(p, 'template')) {
+        this.templateParameters(p + 1);
+        return -1;
+      }
       if ((len === 5 || len === 6) && (this.is(p, 'class') || this.is(p, 'struct') || this.is(p, 'union'))) {
         if (!this.is(p - 1, 'enum')) this.classHead(p);
       } else if (len === 4 && this.is(p, 'enum')) {
@@ -531,6 +535,31 @@ class Pass {
     if (this.is(q, 'final')) q++;
     if (!(this.isPunct(q, 123) || this.isPunct(q, 58))) return;
     for (const [a, b] of names.slice(0, -1)) this.blank(a, b);
+  }
+
+  /**
+   * `template <…>`: the parameters say nothing about where a function starts or ends, and the grammar
+   * stumbles on some of them (`typename enable_if<…>::type = false`, `std::true_type = {}` defaults).
+   * They go; `template <>` is left, which the grammar reads as an explicit specialisation. The source
+   * shown to the model is the original text, parameters and all.
+   */
+  private templateParameters(open: number): void {
+    let depth = 0;
+    let parens = 0;
+    for (let q = open; q < this.m && q < open + 4000; q++) {
+      const t = this.tok(q);
+      if (this.toks.kind[t] !== Tok.Punct) continue;
+      const c = this.toks.sub[t];
+      const len = this.toks.end[t]! - this.toks.start[t]!;
+      if (c === 40 || c === 91) parens++;
+      else if (c === 41 || c === 93) parens--;
+      else if (parens > 0) continue;
+      else if (c === 60 && len === 1) depth++;
+      else if (c === 62 && len === 1 && --depth === 0) {
+        if (q > open + 1) this.blank(open + 1, q - 1);
+        return;
+      } else if (c === 59 || c === 123 || c === 125) return;
+    }
   }
 
   /** Position of the `>` closing a `<` at p (nested angles counted), -1 when not found. */
