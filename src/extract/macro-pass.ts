@@ -122,6 +122,10 @@ class Pass {
   /** Positions (into `live`) removed by a rule. */
   private readonly gone: Uint8Array;
   private readonly ctx: Ctx[] = [Ctx.Decl];
+  /** For each entry of ctx: the class's name when it is a class body (constructors are named so). */
+  private readonly classNames: string[] = [''];
+  /** Set by fromStatement when the brace it classifies opens a class: that class's name. */
+  private lastClassName = '';
   /** Last kept position, and the last one that ended a statement (`;`, `{`, `}`, `public:`). */
   private prev = -1;
   private boundary = -1;
@@ -305,10 +309,16 @@ class Pass {
 
   private punct(p: number, c: number): void {
     if (c === 123 /* { */) {
-      this.ctx.push(this.classify(p));
+      this.lastClassName = '';
+      const ctx = this.classify(p);
+      this.ctx.push(ctx);
+      this.classNames.push(ctx === Ctx.Class ? this.lastClassName : '');
       this.boundary = p;
     } else if (c === 125 /* } */) {
-      if (this.ctx.length > 1) this.ctx.pop();
+      if (this.ctx.length > 1) {
+        this.ctx.pop();
+        this.classNames.pop();
+      }
       this.boundary = p;
     } else if (c === 59 /* ; */) {
       this.boundary = p;
@@ -409,6 +419,7 @@ class Pass {
       this.beforeKeyword(p, ctx) ??
       this.attribute(p, w, ctx) ??
       this.doubleType(p, ctx) ??
+      this.beforeConstructor(p, ctx) ??
       this.typeMacro(p) ??
       this.block(p, ctx) ??
       -1
@@ -779,6 +790,20 @@ class Pass {
     return p;
   }
 
+  /**
+   * `CONSTEXPR_M fields(int y) : y_(y) {}` in `struct fields`: a constructor has no return type, so an
+   * upper-case name before the class's own name is a macro.
+   */
+  private beforeConstructor(p: number, ctx: Ctx): number | undefined {
+    if (ctx !== Ctx.Class) return undefined;
+    const name = this.classNames[this.classNames.length - 1];
+    if (!name) return undefined;
+    const r = this.isPunct(p + 1, 126) ? p + 2 : p + 1;
+    if (!this.is(r, name) || !this.isPunct(r + 1, 40)) return undefined;
+    this.blank(p, p);
+    return p;
+  }
+
   /** `LIB_TRY {` and `} LIB_CATCH(const E& e) {` in a function body: the macro goes, the block stays. */
   private block(p: number, ctx: Ctx): number | undefined {
     if (ctx !== Ctx.Body || !this.atStatementStart()) return undefined;
@@ -836,6 +861,11 @@ class Pass {
     if (this.is(q, 'namespace') || (this.is(q, 'inline') && this.is(q + 1, 'namespace'))) return Ctx.Decl;
     if (this.is(q, 'enum')) return Ctx.Other;
     if (this.is(q, 'class') || this.is(q, 'struct') || this.is(q, 'union')) {
+      for (let r = q + 1; r < p; r++) {
+        if (this.gone[r]) continue;
+        if (this.isIdent(r) && !this.is(r, 'final')) this.lastClassName = this.word(r);
+        break;
+      }
       let angles = 0;
       for (let r = q + 1; r < p; r++) {
         if (this.gone[r]) continue;
