@@ -105,8 +105,10 @@ class Resolver {
   private known(cond: string): boolean | undefined {
     const value = KNOWN.get(cond);
     if (value !== undefined) return value;
-    if (cond === '__cplusplus' || cond === 'defined(__cplusplus)') return this.cpp;
-    if (cond === '!__cplusplus' || cond === '!defined(__cplusplus)') return !this.cpp;
+    // A C++ parse knows it is C++. A C file's `#ifdef __cplusplus` part is still code some compiler
+    // reads (C++ callers of the header), so it is treated like any other condition.
+    if (this.cpp && (cond === '__cplusplus' || cond === 'defined(__cplusplus)')) return true;
+    if (this.cpp && (cond === '!__cplusplus' || cond === '!defined(__cplusplus)')) return false;
     // Objective-C never reaches a C/C++ parser.
     if (/\b__OBJC\w*__/.test(cond) && !/[|!]/.test(cond)) return false;
     return undefined;

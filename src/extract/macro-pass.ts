@@ -403,6 +403,8 @@ class Pass {
     }
     if (ctx === Ctx.Other) return this.enumerator(p, w);
     if (ctx !== Ctx.Body && this.atStatementStart() && this.isPunct(p + 1, 40)) {
+      const wrapped = this.wrapper(p);
+      if (wrapped >= 0) return wrapped;
       // `Q_STATIC_ASSERT_X(N > 2, "…");` among declarations: a macro call, which the grammar would read
       // as a declaration with unreadable parameters.
       const q = this.argsEnd(p);
@@ -424,6 +426,37 @@ class Pass {
       this.block(p, ctx) ??
       -1
     );
+  }
+
+  /**
+   * `NODE_DEPRECATED("use …", inline double f(…) { … })`: a macro whose last argument is a whole
+   * definition. The macro, its other arguments and its closing `)` go; the definition stays. Returns
+   * the position of the last token removed before the definition, or -1.
+   */
+  private wrapper(p: number): number {
+    let depth = 0;
+    let braces = 0;
+    let comma = -1;
+    let body = -1;
+    for (let q = p + 1; q < this.m && q < p + 20000; q++) {
+      if (this.isPunct(q, 40)) depth++;
+      else if (this.isPunct(q, 41)) {
+        if (--depth === 0) {
+          if (body < 0 || braces !== 0) return -1;
+          // A lambda among the arguments (`REGISTER("x", [](int a) { … })`) is not a definition.
+          if (this.isPunct((comma >= 0 ? comma : p + 1) + 1, 91)) return -1;
+          this.blank(p, comma >= 0 ? comma : p + 1);
+          this.blank(q, q);
+          return comma >= 0 ? comma : p + 1;
+        }
+      } else if (this.isPunct(q, 123)) {
+        if (depth === 1 && braces === 0 && body < 0) body = q;
+        braces++;
+      } else if (this.isPunct(q, 125)) braces--;
+      else if (depth === 1 && braces === 0 && body < 0 && this.isPunct(q, 44)) comma = q;
+      else if (depth === 1 && braces === 0 && this.isPunct(q, 59) && body < 0) return -1;
+    }
+    return -1;
   }
 
   /** The user's declarations. */

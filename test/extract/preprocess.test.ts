@@ -183,7 +183,7 @@ describe('conditional branches', () => {
     ]);
   });
 
-  it('sets aside what a compiler would: #if 0, the other side of __cplusplus, Objective-C', () => {
+  it('sets aside what a compiler would: #if 0, the C side of __cplusplus in C++, Objective-C', () => {
     const text = [
       '#if 0',
       'int dead() {',
@@ -196,7 +196,8 @@ describe('conditional branches', () => {
       '#endif',
     ].join('\n');
     expect(cleanLines(text, 'cpp')).toEqual(['', '', '', '', 'extern "C" {', '', '', '', '']);
-    expect(cleanLines(text, 'c')).toEqual(['', '', '', '', '', '', '', '', '']);
+    // A C header's C++ part is code too (its C++ callers compile it): kept like any other branch.
+    expect(cleanLines(text, 'c')).toEqual(['', '', '', '', 'extern "C" {', '', '', '', '']);
   });
 
   it('reports the groups reduced to one branch, with the lines set aside', () => {
