@@ -94,6 +94,9 @@ const SWALLOWED = new Set([
 
 const SCOPE_KEYWORDS = new Set(['class', 'struct', 'union', 'namespace']);
 
+/** `public:` and its kind inside a "body": it is a class's. */
+const ACCESS_WORDS = new Set(['public', 'private', 'protected']);
+
 /** Names that are macros (`TESTSUITE(x)`, `LIB_BLOCK`): their "body" may be a namespace's. */
 const MACRO_LIKE = /^[A-Z][A-Z0-9_]*(?:\(|$)/;
 
@@ -294,13 +297,24 @@ class Collector {
     for (let i = 0; i < children.length && first < 0; i++) {
       const child = children[i]!;
       if (SWALLOWED.has(child.type)) first = i;
-      else if (child.type === 'ERROR' && child.children.some((c) => c !== null && SWALLOWED.has(c.type)))
+      else if (
+        child.type === 'ERROR' &&
+        child.children.some((c) => c !== null && (SWALLOWED.has(c.type) || ACCESS_WORDS.has(c.type)))
+      )
         first = i;
     }
     if (first < 0) return undefined;
-    // A macro "function" holding definitions is a namespace-like block (`LIB_INLINE_NAMESPACE(v2) {`):
-    // all of it is members, none of it a body.
-    const block = MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name);
+    // A macro "function" holding definitions, or a "body" with access labels, is a namespace-like
+    // block or a class: all of it is members, none of it a body.
+    const block =
+      MACRO_LIKE.test(name) ||
+      NOT_A_FUNCTION.test(name) ||
+      children.some(
+        (c) =>
+          c !== null &&
+          (c.type === 'access_specifier' ||
+            (c.type === 'ERROR' && c.children.some((k) => k !== null && ACCESS_WORDS.has(k.type)))),
+      );
     if (block) first = 1;
     for (let i = first; i < children.length; i++) {
       const child = children[i]!;

@@ -53,7 +53,8 @@ const DIRECTIVES: Record<string, Dir> = {
 /** 1 for ASCII characters that may continue an identifier (letters, digits, `_`, `$`). */
 const IDENT_PART = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
-  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36) IDENT_PART[c] = 1;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36)
+    IDENT_PART[c] = 1;
 }
 
 function isIdentStart(c: number): boolean {

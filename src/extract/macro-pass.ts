@@ -279,6 +279,8 @@ class Pass {
         }
         this.punct(p, this.toks.sub[t]!);
       } else if (kind === Tok.Ident) {
+        if (this.isPunct(p + 1, 60) && this.top() !== Ctx.Body && this.top() !== Ctx.Other)
+          this.templateArguments(p + 1);
         const skipTo = this.ident(p);
         if (skipTo >= p) {
           p = skipTo;
@@ -579,6 +581,7 @@ class Pass {
     if (this.is(q, 'final')) q++;
     if (!(this.isPunct(q, 123) || this.isPunct(q, 58))) return;
     for (const [a, b] of names.slice(0, -1)) this.blank(a, b);
+    if (this.isPunct(q, 58)) this.baseMacros(q + 1);
   }
 
   /**
@@ -603,6 +606,55 @@ class Pass {
         if (q > open + 1) this.blank(open + 1, q - 1);
         return;
       } else if (c === 59 || c === 123 || c === 125) return;
+    }
+  }
+
+  /**
+   * `enable_if<int(N) >= 0 && X, R>::type` in a declaration: the grammar cannot read comparisons in
+   * template arguments and loses the class around them. Such an argument list is emptied
+   * (`enable_if<…>` → `enable_if<   >`); it says nothing about where functions are.
+   */
+  private templateArguments(open: number): void {
+    if (this.is(open - 1, 'template') || this.is(open - 1, 'operator')) return;
+    let depth = 0;
+    let parens = 0;
+    let operators = false;
+    for (let q = open; q < this.m && q < open + 2000; q++) {
+      const t = this.tok(q);
+      if (this.toks.kind[t] !== Tok.Punct) continue;
+      const c = this.toks.sub[t];
+      const len = this.toks.end[t]! - this.toks.start[t]!;
+      if (c === 40 || c === 91) parens++;
+      else if (c === 41 || c === 93) {
+        if (--parens < 0) return;
+      } else if (c === 59 || c === 123 || c === 125) return;
+      else if (len === 2 && (c === 62 || c === 60 || c === 61 || c === 33 || c === 38 || c === 124)) {
+        // `>=` `<=` `==` `!=` `&&` `||`: an expression, not a type.
+        if (c !== 38 || parens === 0) operators = true;
+      } else if (parens > 0) continue;
+      else if (c === 60 && len === 1) depth++;
+      else if (c === 62 && len === 1 && --depth === 0) {
+        if (operators && q > open + 1) this.blank(open + 1, q - 1);
+        return;
+      }
+    }
+  }
+
+  /** `: public LIB_BASE(v8::Controller) {`: a macro wrapping a base class goes, the base stays. */
+  private baseMacros(from: number): void {
+    for (let q = from; q < this.m && q < from + 2000; q++) {
+      if (this.isPunct(q, 123) || this.isPunct(q, 59) || this.isPunct(q, 125)) return;
+      if (this.isPunct(q, 60)) {
+        const e = this.angleEnd(q);
+        if (e < 0) return;
+        q = e;
+      } else if (this.isCaps(q) && this.isPunct(q + 1, 40)) {
+        const e = this.argsEnd(q);
+        if (e < 0) return;
+        this.blank(q, q + 1);
+        this.blank(e, e);
+        q = e;
+      }
     }
   }
 
