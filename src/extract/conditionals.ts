@@ -60,6 +60,18 @@ const KNOWN = new Map([
   ['true', true],
 ]);
 
+/** Words before a `:` that ends a statement rather than continuing one. */
+const LABELS = new Set([
+  'public',
+  'protected',
+  'private',
+  'default',
+  'signals',
+  'slots',
+  'Q_SIGNALS',
+  'Q_SLOTS',
+]);
+
 const EMPTY: Summary = { braces: 0, braceMin: 0, parens: 0, parenMin: 0, last: -1 };
 
 /** `#ifdef X` → `defined(X)`, `#if defined X && Y` → `defined(X)&&Y`: one spelling per condition. */
@@ -168,14 +180,34 @@ class Resolver {
     return { braces, braceMin, parens, parenMin, last };
   }
 
-  /** Ends mid-declaration: a function head, a type, an operator — not `;`, `}`, `{`, `,` or a label's `:`. */
-  private endsOpen(last: number): boolean {
+  /**
+   * Ends mid-declaration: a function head, a type, an operator — not `;`, `}`, `{`, `,` or a label's
+   * `:`. `strict` (for what precedes a group) counts `,` and a constructor's `:` as open too.
+   */
+  private endsOpen(last: number, strict = false): boolean {
     if (last < 0) return false;
     const { kind, sub, start, end } = this.toks;
     if (kind[last] !== Tok.Punct) return true;
     const c = sub[last];
-    if (c === 59 || c === 125 || c === 123 || c === 44) return false;
-    return !(c === 58 && end[last]! - start[last]! === 1);
+    if (c === 59 || c === 125 || c === 123) return false;
+    if (c === 44) return strict;
+    if (c !== 58 || end[last]! - start[last]! !== 1) return true;
+    // `public:` and `default:` end a statement; `Ctor() :` does not.
+    if (!strict) return false;
+    const label = this.before(last);
+    return !(
+      label >= 0 &&
+      kind[label] === Tok.Ident &&
+      LABELS.has(this.text.slice(start[label], end[label]))
+    );
+  }
+
+  /** The last token before `at` that the parser will see (not a directive, not set aside), or -1. */
+  private before(at: number): number {
+    const { kind } = this.toks;
+    for (let i = at - 1; i >= 0 && i >= at - 10000; i--)
+      if (kind[i] !== Tok.Directive && this.dead[i] === 0) return i;
+    return -1;
   }
 
   private kill(from: number, to: number): void {
@@ -201,8 +233,17 @@ class Resolver {
       return s.braces === 0 && s.braceMin === 0 && s.parens === 0 && s.parenMin === 0;
     });
     const open = live.filter((i) => this.endsOpen(summaries[i]!.last)).length;
+    // Branches that continue a declaration or expression begun before the `#if` (`Ctor() : a(x)` then
+    // one `b(y) {}` per branch, arguments split across branches) only make sense one at a time.
+    // Only punctuation says so: a name before the `#if` may still be a macro the later pass removes.
+    const previous = this.before(branches[0]!.dir);
+    const continues =
+      live.filter((i) => summaries[i]!.last >= 0).length >= 2 &&
+      previous >= 0 &&
+      this.toks.kind[previous] === Tok.Punct &&
+      this.endsOpen(previous, true);
     let keep: number[];
-    if (balanced && open <= 1) {
+    if (balanced && open <= 1 && !continues) {
       keep = live;
     } else {
       // One branch: the one an earlier choice assumed true, else the first not assumed false.

@@ -97,6 +97,19 @@ const SCOPE_KEYWORDS = new Set(['class', 'struct', 'union', 'namespace']);
 /** `public:` and its kind inside a "body": it is a class's. */
 const ACCESS_WORDS = new Set(['public', 'private', 'protected']);
 
+const KEYWORD_NAMES = new Set([
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'return',
+  'sizeof',
+  'else',
+  'do',
+  'case',
+]);
+
 /** Names that are macros (`TESTSUITE(x)`, `LIB_BLOCK`): their "body" may be a namespace's. */
 const MACRO_LIKE = /^[A-Z][A-Z0-9_]*(?:\(|$)/;
 
@@ -115,6 +128,8 @@ interface Visit {
   prefix?: Node | undefined;
   /** The previous sibling (a declaration cut short by an unknown macro may be the definition's start). */
   before?: Node | null | undefined;
+  /** Found in an ERROR region: its braces may not be its own. */
+  underError?: boolean;
 }
 
 interface Scope {
@@ -182,9 +197,9 @@ class Collector {
   }
 
   /** Handles one node; pushes the children to look at onto `stack`. */
-  private visit({ node, type, scope, prefix, before }: Visit, stack: Visit[]): void {
+  private visit({ node, type, scope, prefix, before, underError }: Visit, stack: Visit[]): void {
     if (type === 'function_definition') {
-      this.definition(node, scope, prefix ?? cutShort(before, node), stack);
+      this.definition(node, scope, prefix ?? cutShort(before, node), stack, underError === true);
       return;
     }
     if (!CONTAINERS.has(type)) return;
@@ -229,21 +244,38 @@ class Collector {
           scope: inner,
           prefix: childPrefix,
           before: children[i - 1],
+          underError: type === 'ERROR',
         });
       }
     }
   }
 
-  private definition(node: Node, scope: Scope, prefix: Node | undefined, stack: Visit[]): void {
+  private definition(
+    node: Node,
+    scope: Scope,
+    prefix: Node | undefined,
+    stack: Visit[],
+    underError: boolean,
+  ): void {
     const body = node.childForFieldName('body');
     // `f() = default;`, `= delete;` and pure virtuals have no body: declarations, not definitions.
     if (!body) return;
     let name = declaredName(node) ?? '(unnamed)';
+    // `if (x) { … }` among declarations (a body whose braces hid in macros) reads as a definition of
+    // `if`: a statement out of place, not a function.
+    if (KEYWORD_NAMES.has(name)) {
+      this.stray(node);
+      return;
+    }
     // C++ has no nested functions: a body holding definitions is tree-sitter's error recovery having
-    // run past the real end (a construct the grammar cannot read, an unexpanded macro), or a macro or
-    // namespace read as a function. Only those can hold one (the grammar accepts nested definitions
-    // silently, as C allows them), so ordinary functions with clean bodies are not searched.
-    if (this.lang === 'cpp' && (body.hasError || MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name))) {
+    // run past the real end (a construct the grammar cannot read, an unexpanded macro, a brace that is
+    // missing), or a macro or namespace read as a function. Only those can hold one (the grammar accepts
+    // nested definitions silently, as C allows them): a body with an error, a definition inside an
+    // ERROR region, or a macro's name. Ordinary functions with clean bodies are not searched.
+    if (
+      this.lang === 'cpp' &&
+      (underError || body.hasError || MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name))
+    ) {
       const cut = this.swallowed(node, body, name, scope, stack);
       if (cut === null) return;
       if (cut !== undefined) {
@@ -296,6 +328,14 @@ class Collector {
     let first = -1;
     for (let i = 0; i < children.length && first < 0; i++) {
       const child = children[i]!;
+      // A typeless "definition" in a body is a macro block (`reenter(*this) {`), unless it is named like
+      // the class around it (a constructor run over by error recovery).
+      if (
+        child.type === 'function_definition' &&
+        !child.childForFieldName('type') &&
+        !this.isConstructor(child, scope)
+      )
+        continue;
       if (SWALLOWED.has(child.type)) first = i;
       else if (
         child.type === 'ERROR' &&
@@ -344,6 +384,18 @@ class Collector {
       end--;
     }
     return end;
+  }
+
+  /** A definition named like the innermost class in scope (or its destructor). */
+  private isConstructor(definition: Node, scope: Scope): boolean {
+    if (scope.classDepth === 0) return false;
+    const name = declaredName(definition);
+    const cls = scope.names[scope.names.length - 1];
+    return (
+      name !== undefined &&
+      cls !== undefined &&
+      (name === cls || name === `~${cls}` || name.endsWith(`::${cls}`))
+    );
   }
 
   private add(first: Node, last: Node, name: string, endAt?: number): void {

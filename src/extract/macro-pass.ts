@@ -106,6 +106,22 @@ const AFTER_HEAD = new Set([
 
 const ACCESS = new Set(['public', 'protected', 'private']);
 
+/** Words followed by `(…) {` in a body that are C++, not macros. */
+const CONTROL = new Set([
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'return',
+  'sizeof',
+  'decltype',
+  'alignof',
+  'noexcept',
+  'requires',
+  'constexpr',
+]);
+
 /** Upper-case names that are values, not macros to remove. */
 const NOT_MACROS = new Set(['NULL', 'TRUE', 'FALSE', 'EOF']);
 
@@ -352,6 +368,16 @@ class Pass {
     const len = this.toks.end[t]! - this.toks.start[t]!;
     // Lower-case words with a rule of their own: class heads and Qt's access labels.
     if (c0 >= 97 && c0 <= 122) {
+      // `reenter(*this) {` in a body: no call is followed by a block; a macro opens one.
+      if (
+        ctx === Ctx.Body &&
+        this.prev === this.boundary &&
+        this.isPunct(p + 1, 40) &&
+        !CONTROL.has(this.word(p))
+      ) {
+        const done = this.block(p, ctx);
+        if (done !== undefined) return done;
+      }
       if (len === 8 && this.isPunct(p + 1, 60) && this.is(p, 'template')) {
         this.templateParameters(p + 1);
         return -1;
@@ -362,6 +388,18 @@ class Pass {
         this.classHead(this.is(p + 1, 'class') || this.is(p + 1, 'struct') ? p + 1 : p);
       } else if (ctx === Ctx.Class && (this.is(p, 'signals') || this.is(p, 'slots'))) {
         this.qtAccess(p);
+      } else if (len === 8 && ctx === Ctx.Body && !this.atStatementStart() && this.is(p, 'typename')) {
+        // `f(typename T::tag{})`: the grammar cannot read `typename` in an expression; it is not needed.
+        const prev = this.prev;
+        if (
+          this.isPunct(prev, 40) ||
+          this.isPunct(prev, 44) ||
+          this.isPunct(prev, 61) ||
+          this.is(prev, 'return')
+        ) {
+          this.blank(p, p);
+          return p;
+        }
       } else if (
         len === 6 &&
         this.is(p, 'extern') &&
