@@ -110,6 +110,9 @@ const KEYWORD_NAMES = new Set([
   'case',
 ]);
 
+/** Bodies longer than this are searched for definitions they may have swallowed (few are so long). */
+const LONG_BODY_ROWS = 150;
+
 /** Names that are macros (`TESTSUITE(x)`, `LIB_BLOCK`): their "body" may be a namespace's. */
 const MACRO_LIKE = /^[A-Z][A-Z0-9_]*(?:\(|$)/;
 
@@ -274,7 +277,11 @@ class Collector {
     // ERROR region, or a macro's name. Ordinary functions with clean bodies are not searched.
     if (
       this.lang === 'cpp' &&
-      (underError || body.hasError || MACRO_LIKE.test(name) || NOT_A_FUNCTION.test(name))
+      (underError ||
+        body.hasError ||
+        body.endPosition.row - body.startPosition.row > LONG_BODY_ROWS ||
+        MACRO_LIKE.test(name) ||
+        NOT_A_FUNCTION.test(name))
     ) {
       const cut = this.swallowed(node, body, name, scope, stack);
       if (cut === null) return;

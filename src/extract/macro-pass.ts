@@ -388,18 +388,11 @@ class Pass {
         this.classHead(this.is(p + 1, 'class') || this.is(p + 1, 'struct') ? p + 1 : p);
       } else if (ctx === Ctx.Class && (this.is(p, 'signals') || this.is(p, 'slots'))) {
         this.qtAccess(p);
-      } else if (len === 8 && ctx === Ctx.Body && !this.atStatementStart() && this.is(p, 'typename')) {
-        // `f(typename T::tag{})`: the grammar cannot read `typename` in an expression; it is not needed.
-        const prev = this.prev;
-        if (
-          this.isPunct(prev, 40) ||
-          this.isPunct(prev, 44) ||
-          this.isPunct(prev, 61) ||
-          this.is(prev, 'return')
-        ) {
-          this.blank(p, p);
-          return p;
-        }
+      } else if (len === 8 && ctx === Ctx.Body && this.is(p, 'typename')) {
+        // `f(typename T::tag{})`, `typename alias<char[]>::type{ … };`: the grammar cannot read
+        // `typename` in an expression, and a body's declarations parse as well without it.
+        this.blank(p, p);
+        return p;
       } else if (
         len === 6 &&
         this.is(p, 'extern') &&
