@@ -117,7 +117,7 @@ const LONG_BODY_ROWS = 150;
 const MACRO_LIKE = /^[A-Z][A-Z0-9_]*(?:\(|$)/;
 
 /** Names of "functions" that are a namespace or class read as one. */
-const NOT_A_FUNCTION = /(?:^|::|\s)(?:namespace|public|private|protected)$|^namespace\b/;
+const NOT_A_FUNCTION = /(?:^|::|\s)(?:namespace|public|private|protected)$|^namespace\b|;/;
 
 const CLASS_LIKE = new Set(['class_specifier', 'struct_specifier', 'union_specifier']);
 

@@ -293,6 +293,16 @@ class Pass {
             continue;
           }
         }
+        // `typedef ::T name;`, `f(::T *)`: the grammar stumbles on a leading `::` there; the name stays.
+        if (
+          this.toks.sub[t] === 58 &&
+          this.isPunct(p, 58, 2) &&
+          this.top() !== Ctx.Body &&
+          (this.is(this.prev, 'typedef') || this.isPunct(this.prev, 40) || this.isPunct(this.prev, 44))
+        ) {
+          this.blank(p, p);
+          continue;
+        }
         this.punct(p, this.toks.sub[t]!);
       } else if (kind === Tok.Ident) {
         if (this.isPunct(p + 1, 60) && this.top() !== Ctx.Body && this.top() !== Ctx.Other)
@@ -788,7 +798,9 @@ class Pass {
     let name = r;
     while (this.isPunct(name, 38) || this.isPunct(name, 38, 2) || this.isPunct(name, 42)) name++;
     if (this.isPunct(name, 46) && this.isPunct(name + 1, 46) && this.isPunct(name + 2, 46)) name += 3;
-    if (!this.isIdent(name) || AFTER_HEAD.has(this.word(name))) return undefined;
+    // An unnamed parameter pack, `f(LIB_MOVE_ARG(Args)...)`, ends the parameter right there.
+    const unnamedPack = name === r + 3 && (this.isPunct(name, 41) || this.isPunct(name, 44));
+    if (!unnamedPack && (!this.isIdent(name) || AFTER_HEAD.has(this.word(name)))) return undefined;
     const prev = this.prev;
     const placed =
       this.atStatementStart() ||
