@@ -106,6 +106,16 @@ const AFTER_HEAD = new Set([
 
 const ACCESS = new Set(['public', 'protected', 'private']);
 
+const MS_MODIFIERS = new Set([
+  '__declspec',
+  '__stdcall',
+  '__cdecl',
+  '__fastcall',
+  '__thiscall',
+  '__vectorcall',
+  '__clrcall',
+]);
+
 /** Words followed by `(…) {` in a body that are C++, not macros. */
 const CONTROL = new Set([
   'if',
@@ -415,6 +425,15 @@ class Pass {
         return p;
       }
       return -1;
+    }
+    if (c0 === 95 && ctx !== Ctx.Body && MS_MODIFIERS.has(this.word(p))) {
+      // `extern "C" __declspec(dllimport) void __stdcall f(…);`: Microsoft's modifiers, which the
+      // grammar reads in some places only. Attributes of the declaration; they go.
+      const q = this.word(p) === '__declspec' ? this.argsEnd(p) : p;
+      if (q >= p) {
+        this.blank(p, q);
+        return q;
+      }
     }
     if (!this.isCaps(p)) return -1;
     // Most upper-case names in a body are constants and calls: only a statement's start, a place right
