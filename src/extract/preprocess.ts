@@ -49,7 +49,7 @@ export function rowOf(starts: readonly number[], offset: number): number {
  */
 function applyEdits(text: string, edits: readonly Edit[]): string {
   if (edits.length === 0) return text;
-  const wide = /[^\u0000-\u00ff]/.test(text);
+  const wide = /[\u0100-\uffff]/.test(text);
   const buffer = Buffer.from(text, wide ? 'utf16le' : 'latin1');
   // A pooled Buffer may start at an odd offset; a UTF-16 view needs an even one.
   const units = wide
