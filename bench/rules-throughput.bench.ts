@@ -93,7 +93,7 @@ async function benchInput(input: Input, engine: RulesEngine): Promise<void> {
   // The functions both ways judge: those extraction finds, with the syntax it keeps.
   const functions: FunctionDef[] = [];
   for (const f of input.files)
-    functions.push(...(await extractFunctions(f.text, f.lang, f.path, () => true)).functions);
+    functions.push(...(await extractFunctions(f.text, f.lang, f.path, { keepSyntax: () => true })).functions);
   const n = functions.length;
   const chars = functions.reduce((sum, fn) => sum + fn.source.length, 0);
   const nodes = functions.reduce((sum, fn) => sum + (fn.syntax?.types.length ?? 0), 0);
@@ -102,7 +102,7 @@ async function benchInput(input: Input, engine: RulesEngine): Promise<void> {
     for (const f of input.files) await extractFunctions(f.text, f.lang, f.path);
   });
   const extractKeeping = await measure(async () => {
-    for (const f of input.files) await extractFunctions(f.text, f.lang, f.path, () => true);
+    for (const f of input.files) await extractFunctions(f.text, f.lang, f.path, { keepSyntax: () => true });
   });
   const alone = await measure(async () => {
     for (const fn of functions) await engine.run(fn.source, fn.lang);

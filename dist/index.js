@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-UJX3OH6Y.js";
+} from "./chunk-JFVEZWIS.js";
 import {
   debug,
   getInput,
@@ -6768,7 +6768,13 @@ async function analyse(config, apiKey, octokit, pr, files, changes) {
       changes,
       readFile: await chooseReader(octokit, pr, blobShas),
       backend,
-      extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
+      extract: {
+        maxFileBytes: config.maxFileBytes,
+        paths: config.paths,
+        pathsIgnore: config.pathsIgnore,
+        ...config.macros ? { macrosFile: config.macros } : {},
+        onWarning: (message) => warning(`vulnreview: ${message}`)
+      },
       analyse: {
         concurrency: config.concurrency,
         ...config.timeBudgetSeconds !== void 0 ? { budgetMs: config.timeBudgetSeconds * 1e3 } : {},

@@ -185,7 +185,13 @@ async function analyse(
       changes,
       readFile: await chooseReader(octokit, pr, blobShas),
       backend,
-      extract: { maxFileBytes: config.maxFileBytes, paths: config.paths, pathsIgnore: config.pathsIgnore },
+      extract: {
+        maxFileBytes: config.maxFileBytes,
+        paths: config.paths,
+        pathsIgnore: config.pathsIgnore,
+        ...(config.macros ? { macrosFile: config.macros } : {}),
+        onWarning: (message) => core.warning(`vulnreview: ${message}`),
+      },
       analyse: {
         concurrency: config.concurrency,
         ...(config.timeBudgetSeconds !== undefined ? { budgetMs: config.timeBudgetSeconds * 1000 } : {}),

@@ -24,6 +24,8 @@ export interface RunConfig {
   paths: string[];
   pathsIgnore: string[];
   maxFileBytes: number;
+  /** A file in the repository declaring project macros (clang-format keys); `.clang-format` is read anyway. */
+  macros?: string;
   category: string;
   cache: boolean;
   /** `new` (default): comments and the gate consider only what the change made worse. */
@@ -139,6 +141,7 @@ export function configFromInputs(get: (name: string) => string): RunConfig {
     paths: parseGlobs(get('paths')),
     pathsIgnore: parseGlobs(get('paths-ignore')),
     maxFileBytes: parsePositiveInt(get('max-file-size'), 'max-file-size', 1024) * 1024,
+    macros: optional('macros'),
     // Always with its trailing `/` (see report/category.ts): `vulnreview-gpu` and `vulnreview-gpu/` are one.
     category: normalizeCategory(optional('category') ?? DEFAULT_CATEGORY),
     cache: parseBoolean(get('cache'), 'cache', true),

@@ -135,3 +135,25 @@ describe('vulnreview functions', () => {
     }
   });
 });
+
+describe('vulnreview functions --macros', () => {
+  const project = (p: string) => testdata(`extract/macros-project/${p}`);
+  const args = ['--diff', project('change.diff'), '--root', project('')];
+
+  it('reads project macros (clang-format keys) and names the functions they hid', async () => {
+    const { code, stdout, stderr } = await cli([...args, '--macros', project('macros.yml')]);
+    expect(code, stderr).toBe(0);
+    const out = JSON.parse(stdout) as { name: string; start: number; end: number }[];
+    expect(out.map(({ name, start, end }) => ({ name, start, end }))).toEqual([
+      { name: 'add', start: 1, end: 3 },
+      { name: 'parsing::parse', start: 6, end: 8 },
+    ]);
+    expect(stderr).toBe('');
+  });
+
+  it('exits 2 naming the flag and file when the macros file is malformed', async () => {
+    const { code, stderr } = await cli([...args, '--macros', project('bad-macros.yml')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--macros .*bad-macros\.yml: not valid YAML/);
+  });
+});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { collectGlobs, parsePositiveInt } from '../config.ts';
 import { DEFAULT_MAX_FILE_BYTES, findChangedFunctions } from '../extract/index.ts';
 import { fileWarnings } from '../extract/warnings.ts';
+import { loadMacrosFile } from './macros-file.ts';
 import { fromPatchFile } from './patch-file.ts';
 
 interface FunctionsOptions {
@@ -11,14 +12,18 @@ interface FunctionsOptions {
   maxFileSize?: number;
   paths: string[];
   pathsIgnore: string[];
+  macros?: string;
 }
 
 async function run(options: FunctionsOptions): Promise<void> {
   const { changes, readFile } = await fromPatchFile(options.diff, options.root);
+  const macros = await loadMacrosFile(options.macros);
   const result = await findChangedFunctions(changes, readFile, {
     maxFileBytes: options.maxFileSize === undefined ? DEFAULT_MAX_FILE_BYTES : options.maxFileSize * 1024,
     paths: options.paths,
     pathsIgnore: options.pathsIgnore,
+    ...(macros ? { macros } : {}),
+    onWarning: (message) => console.error(`warning: ${message}`),
   });
   for (const s of result.skipped) console.error(`warning: skipped ${s.file} (${s.reason}): ${s.detail}`);
   for (const w of fileWarnings(result.files)) console.error(`warning: ${w}`);
@@ -51,5 +56,9 @@ export function registerFunctionsCommand(program: Command): void {
       [],
     )
     .option('--paths-ignore <glob...>', 'leave out files matching these globs', collectGlobs, [])
+    .option(
+      '--macros <file>',
+      'project macros (clang-format keys: AttributeMacros, StatementMacros, …); a .clang-format at --root is read too',
+    )
     .action((options: FunctionsOptions) => run(options));
 }

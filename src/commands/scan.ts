@@ -49,6 +49,7 @@ import { count } from '../report/words.ts';
 import { unanalysedCount } from '../result.ts';
 import type { FileChange } from '../types.ts';
 import { onceCacheWarning } from './cache-warning.ts';
+import { loadMacrosFile } from './macros-file.ts';
 import { addModelOptions } from './model-options.ts';
 import { type Change, type DiffInput, fromPatchFile, processStdin } from './patch-file.ts';
 
@@ -75,6 +76,8 @@ export interface ScanOptions {
   paths: string[];
   pathsIgnore: string[];
   maxFileBytes: number;
+  /** `--macros FILE`: project macros for the extractor. */
+  macros?: string;
   category: string;
   /** `new` (default): the table and the gate consider what the change made worse. */
   report: ReportMode;
@@ -201,6 +204,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   const change = options.diff
     ? await fromPatchFile(options.diff, resolve(options.root ?? '.'), io.diffInput ?? processStdin)
     : await fromGit(resolve(options.repo ?? '.'), options.base, options.head);
+  const macros = await loadMacrosFile(options.macros);
 
   const created = await createBackend({
     backend: options.backend,
@@ -251,7 +255,13 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
       changes: change.changes,
       readFile: change.readFile,
       backend,
-      extract: { maxFileBytes: options.maxFileBytes, paths: options.paths, pathsIgnore: options.pathsIgnore },
+      extract: {
+        maxFileBytes: options.maxFileBytes,
+        paths: options.paths,
+        pathsIgnore: options.pathsIgnore,
+        ...(macros ? { macros } : {}),
+        onWarning: (message) => io.stderr(`vulnreview: warning: ${message}\n`),
+      },
       analyse: {
         concurrency: options.concurrency,
         ...(options.timeBudgetSeconds !== undefined ? { budgetMs: options.timeBudgetSeconds * 1000 } : {}),
@@ -356,6 +366,7 @@ export function scanOptionsFrom(raw: Record<string, unknown>, env: NodeJS.Proces
     paths: (raw.paths as string[] | undefined) ?? [],
     pathsIgnore: (raw.pathsIgnore as string[] | undefined) ?? [],
     maxFileBytes: parsePositiveInt(str('maxFileSize') ?? '', '--max-file-size', 1024) * 1024,
+    macros: str('macros'),
     category: normalizeCategory(str('category') ?? DEFAULT_CATEGORY),
     report: parseReportMode(str('report') ?? 'new', '--report'),
     baselineMargin: parseMargin(str('baselineMargin') ?? '', '--baseline-margin'),
@@ -412,6 +423,10 @@ export function registerScanCommand(program: Command): void {
       collectGlobs,
     )
     .option('--max-file-size <kb>', 'skip files larger than this many KB', '1024')
+    .option(
+      '--macros <file>',
+      'project macros (clang-format keys: AttributeMacros, StatementMacros, …); the repository .clang-format is read too',
+    )
     .option(
       '--category <id>',
       'SARIF runAutomationDetails.id (a trailing / is added when missing)',

@@ -3,17 +3,18 @@
 import pLimit from 'p-limit';
 import type { ChangedFunction, FileChange, Lang, Skipped } from '../types.ts';
 import { decodeSource, isBinary } from './decode.ts';
-import { extractFunctions, type FileFunctions, type FunctionDef } from './functions.ts';
+import { extractFunctions, type FileFunctions, type FunctionDef, type Recovery } from './functions.ts';
 import { languageOf } from './language.ts';
 import { lineHashesOfBytes } from './line-hash.ts';
+import { type MacroConfig, MacrosError, mergeMacros, parseMacros } from './macros.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
 import { firstChangedLine, touches } from './select.ts';
-import { ERROR_RATIO_WARNING } from './warnings.ts';
 
 export { decodeSource, isBinary } from './decode.ts';
-export { extractFunctions, type FileFunctions, type FunctionDef } from './functions.ts';
+export { extractFunctions, type FileFunctions, type FunctionDef, type Recovery } from './functions.ts';
 export { languageOf } from './language.ts';
+export { type MacroConfig, MacrosError, parseMacros } from './macros.ts';
 export { makePathFilter } from './paths.ts';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -35,6 +36,17 @@ export interface ExtractOptions {
    * extraction waits for it, so a slow consumer holds it back (the pipeline's bounded queue).
    */
   onFunctions?: (functions: readonly ChangedFunction[]) => void | Promise<void>;
+  /** Project macros, already read (`--macros FILE`). */
+  macros?: MacroConfig;
+  /**
+   * A macros file in the repository, read with the same reader as the sources (the action's `macros`
+   * input). A file that is missing or malformed throws MacrosError: the user asked for it.
+   */
+  macrosFile?: string;
+  /** Read `.clang-format` at the repository root for its macro keys (default true). */
+  clangFormat?: boolean;
+  /** Told about a `.clang-format` that could not be used (it is then ignored). */
+  onWarning?: (message: string) => void;
 }
 
 /** What happened to one C/C++ file that was parsed. */
@@ -54,6 +66,8 @@ export interface FileReport {
    * so the SARIF file carries the value code scanning tracks alerts by without holding the file's text.
    */
   lineHashes?: ReadonlyMap<number, string>;
+  /** Where extraction had to recover and a function may be missing (functions.ts); absent when nowhere. */
+  recoveries?: Recovery[];
 }
 
 export interface ExtractionResult {
@@ -61,6 +75,30 @@ export interface ExtractionResult {
   functions: ChangedFunction[];
   skipped: Skipped[];
   files: FileReport[];
+}
+
+/** `.clang-format` at the repository root, and the macros the user declared, as one MacroConfig. */
+async function projectMacros(
+  readFile: (path: string) => Promise<Uint8Array | undefined>,
+  options: ExtractOptions,
+): Promise<MacroConfig | undefined> {
+  let macros = options.macros;
+  if (options.macrosFile) {
+    const { bytes, readError } = await readOutcome(readFile, options.macrosFile);
+    if (!bytes) throw new MacrosError(`macros file ${options.macrosFile}: cannot read it${readError}`);
+    const declared = parseMacros(decodeSource(bytes).text, options.macrosFile);
+    macros = macros ? mergeMacros(macros, declared) : declared;
+  }
+  if (options.clangFormat === false) return macros;
+  const { bytes } = await readOutcome(readFile, '.clang-format');
+  if (!bytes) return macros;
+  try {
+    const fromFile = parseMacros(decodeSource(bytes).text, '.clang-format');
+    return macros ? mergeMacros(macros, fromFile) : fromFile;
+  } catch (error) {
+    options.onWarning?.(`${(error as Error).message}; its macro settings are ignored`);
+    return macros;
+  }
 }
 
 /** A file that the diff leaves with nothing to analyse: gone, or only its mode changed. */
@@ -149,6 +187,38 @@ function changedLineHashes(bytes: Uint8Array, changed: readonly FunctionDef[]): 
   return lineHashesOfBytes(bytes, (line) => inside[line] === 1, last);
 }
 
+/**
+ * The stray lines (changed, outside every function) with parse trouble near them: a recovery in the
+ * same gap between two functions found. A function missed there would have left exactly such a gap;
+ * a stray line in a gap that parsed cleanly is a comment, a declaration or a directive, not a miss.
+ */
+function strayInTrouble(
+  stray: readonly number[],
+  functions: readonly FunctionDef[],
+  recoveries: readonly Recovery[],
+): { lines: number[]; near: Recovery[] } {
+  const lines: number[] = [];
+  const near = new Set<Recovery>();
+  for (const line of stray) {
+    let before = 0;
+    let after = Number.POSITIVE_INFINITY;
+    for (const fn of functions) {
+      if (fn.end < line && fn.end > before) before = fn.end;
+      if (fn.start >= line && fn.start < after) after = fn.start;
+    }
+    const hits = recoveries.filter((r) => r.end > before && r.start < after);
+    if (hits.length === 0) continue;
+    lines.push(line);
+    for (const r of hits) near.add(r);
+  }
+  return { lines, near: [...near].sort((a, b) => a.start - b.start) };
+}
+
+/** `3–9` or `12`. */
+export function lineRange(r: { start: number; end: number }): string {
+  return r.start === r.end ? `${r.start}` : `${r.start}–${r.end}`;
+}
+
 /** `3, 7, 12` or `3, 7, 12, … 40` for many. */
 function listLines(lines: readonly number[]): string {
   const shown = lines.length > 5 ? [...lines.slice(0, 4), `… ${lines.at(-1)}`] : lines;
@@ -163,8 +233,8 @@ function formatBytes(bytes: number): string {
  * Finds the functions each changed C/C++ file's change touched. Non-C/C++ files, deleted files and
  * mode-only changes are ignored (nothing to analyse). Binary, unreadable, too-large and path-excluded
  * C/C++ files are listed in `skipped`; none is dropped silently. So is, as `unparsed`, a file whose
- * extraction failed, and one that mostly did not parse (errorRatio over ERROR_RATIO_WARNING) where
- * changed lines lie outside every function found: a function there may have been missed.
+ * extraction failed, and one where changed lines lie outside every function found with parse trouble
+ * near them (strayInTrouble): a function there may have been missed.
  */
 export async function findChangedFunctions(
   allChanges: FileChange[],
@@ -178,6 +248,9 @@ export async function findChangedFunctions(
   const result: ExtractionResult = { functions: [], skipped: [], files: [] };
   const skip = (file: string, reason: Skipped['reason'], detail: string) =>
     result.skipped.push({ file, reason, detail });
+
+  const anyToRead = changes.some((c) => needsRead(c, included));
+  const macros = anyToRead ? await projectMacros(readFile, options) : options.macros;
 
   // Start the reads up front, at most READ_CONCURRENCY at a time (the API reader makes one round trip
   // per file), and take their results in diff order.
@@ -230,13 +303,20 @@ export async function findChangedFunctions(
       const { text, lossy } = decodeSource(bytes);
       const lang = languageOf(path, text)!;
       const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) : undefined;
-      parsed = { lang, lossy, ...(await extractFunctions(text, lang, path, keep)) };
+      parsed = {
+        lang,
+        lossy,
+        ...(await extractFunctions(text, lang, path, {
+          ...(macros ? { macros } : {}),
+          ...(keep ? { keepSyntax: keep } : {}),
+        })),
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       skip(path, 'unparsed', `extracting its functions failed (${message}); review the change by hand`);
       continue;
     }
-    const { lang, lossy, functions, errorRatio } = parsed;
+    const { lang, lossy, functions, errorRatio, recoveries } = parsed;
     const changed = functions
       .filter((fn) => touches(fn, change) && !oldText.contains(fn.source))
       .map((fn) => {
@@ -245,6 +325,16 @@ export async function findChangedFunctions(
       });
     result.functions.push(...changed);
     if (changed.length > 0) await options.onFunctions?.(changed);
+    const stray = recoveries
+      ? strayInTrouble(unattributedLines(change, functions), functions, recoveries)
+      : undefined;
+    // Only recoveries where a changed function may be missing or misjudged are this change's business.
+    const relevant = recoveries?.filter(
+      (r) =>
+        change.wholeFile ||
+        stray?.near.includes(r) ||
+        changed.some((fn) => r.start <= fn.end && fn.start <= r.end),
+    );
     result.files.push({
       path,
       lang,
@@ -253,19 +343,21 @@ export async function findChangedFunctions(
       errorRatio,
       lossyDecode: lossy,
       ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, changed) } : {}),
+      ...(relevant && relevant.length > 0 ? { recoveries: relevant } : {}),
     });
-    if (errorRatio > ERROR_RATIO_WARNING) {
-      const stray = unattributedLines(change, functions);
-      if (stray.length > 0) {
-        skip(
-          path,
-          'unparsed',
-          `${stray.length === 1 ? '1 changed line' : `${stray.length} changed lines`} (${listLines(stray)}) ` +
-            `${stray.length === 1 ? 'lies' : 'lie'} outside every ` +
-            `function found, and ${Math.round(errorRatio * 100)}% of the file did not parse (often macros ` +
-            'tree-sitter cannot expand): a function there may have been missed; review those lines by hand',
-        );
-      }
+    if (stray && stray.lines.length > 0) {
+      const { lines, near } = stray;
+      const where = `${near.slice(0, 3).map(lineRange).join(', ')}${near.length > 3 ? ', …' : ''}`;
+      const setAside = near.some((r) => r.what.startsWith('an #if'));
+      const count = lines.length === 1 ? '1 changed line' : `${lines.length} changed lines`;
+      skip(
+        path,
+        'unparsed',
+        `${count} (${listLines(lines)}) ${lines.length === 1 ? 'lies' : 'lie'} outside every function found, ` +
+          `next to code that ${setAside ? 'did not parse or sits in an #if branch set aside' : 'did not parse'} ` +
+          `(around ${where.includes('–') || near.length > 1 ? 'lines' : 'line'} ${where}; often macros ` +
+          'tree-sitter cannot expand): a function there may have been missed; review those lines by hand',
+      );
     }
   }
   return result;

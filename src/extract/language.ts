@@ -69,6 +69,7 @@ const CPP_SYNTAX = [
   /\bclass\s+\w+\s*(?:final\s*)?[:{]/, // class X { / class X : Base
   /\boperator\s*(?:[-+*/%^&|~!=<>,[(]|new\b|delete\b)/,
   /^\s*#\s*include\s*<[a-z_]+>/m, // <vector>, <cstdio>: standard C++ headers have no extension
+  /^\s*(?:public|protected)\s*:/m, // an access label on its own line, whatever the class head holds
 ];
 
 const HEAD_CHARS = 16 * 1024;

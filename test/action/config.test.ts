@@ -66,6 +66,7 @@ describe('configFromInputs', () => {
       cache: 'false',
       timeout: '30',
       'time-budget': '600',
+      macros: ' .github/vulnreview-macros.yml ',
     });
     expect(c).toMatchObject({
       backend: 'endpoint',
@@ -79,6 +80,7 @@ describe('configFromInputs', () => {
       cache: false,
       timeoutSeconds: 30,
       timeBudgetSeconds: 600,
+      macros: '.github/vulnreview-macros.yml',
     });
   });
 

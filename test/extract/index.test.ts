@@ -230,7 +230,9 @@ describe('findChangedFunctions on hard inputs', () => {
   it('lists a change in code that did not parse, outside every function found, as unparsed', async () => {
     // The bounds check left a handler whose braces hide in macros: no function holds the deletion.
     const { functions, skipped, files } = await run('hidden_braces');
-    expect(files[0]?.errorRatio).toBeGreaterThan(0.1);
+    // With the macro lines blanked, what is left are statements at file level, which C's grammar parses
+    // without an error (errorRatio 0): what decides is the trouble next to the changed line.
+    expect(files[0]?.recoveries?.length).toBeGreaterThan(0);
     expect(functions.some((f) => f.start <= 9 && 9 <= f.end)).toBe(false);
     expect(skipped).toEqual([
       {
