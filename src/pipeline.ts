@@ -128,6 +128,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
         ...input.baseline,
         analyse: { ...input.analyse, budgetMs: remainingBudget(input.analyse?.budgetMs, analyseStarted) },
         maxFileBytes: input.extract?.maxFileBytes,
+        ...(extracted.macros ? { macros: extracted.macros } : {}),
       })
     : undefined;
   // The explanation stage: a line and a reason for the findings that will be commented; never drops one.

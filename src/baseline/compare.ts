@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { decodeSource, isBinary } from '../extract/decode.ts';
 import { extractFunctions, type FunctionDef } from '../extract/functions.ts';
 import { languageOf } from '../extract/language.ts';
+import type { MacroConfig } from '../extract/macros.ts';
 import { type AnalyseOptions, type AnalyseOutcome, analyseAll } from '../model/analyse.ts';
 import type { Backend } from '../model/backend.ts';
 import type { Analysis, ChangedFunction, FileChange, Finding } from '../types.ts';
@@ -28,6 +29,8 @@ export interface CompareInput {
   /** Concurrency, cache and signal as for the changed functions; `budgetMs` is what is left of the budget. */
   analyse?: AnalyseOptions;
   maxFileBytes?: number;
+  /** The project macros the head side was extracted with: the base side is extracted the same way. */
+  macros?: MacroConfig;
 }
 
 export interface CompareResult {
@@ -39,7 +42,12 @@ export interface CompareResult {
 /** A base file's functions, or why there are none to compare with. */
 type BaseFile = { functions: FunctionDef[] } | { absent: true } | { unknown: string };
 
-async function loadBaseFile(read: BaseFileReader, path: string, maxBytes: number): Promise<BaseFile> {
+async function loadBaseFile(
+  read: BaseFileReader,
+  path: string,
+  maxBytes: number,
+  macros: MacroConfig | undefined,
+): Promise<BaseFile> {
   let bytes: Uint8Array | undefined;
   try {
     bytes = await read(path);
@@ -53,7 +61,7 @@ async function loadBaseFile(read: BaseFileReader, path: string, maxBytes: number
     const { text } = decodeSource(bytes);
     const lang = languageOf(path, text);
     if (!lang) return { unknown: `${path} at the base is not C or C++` };
-    return { functions: (await extractFunctions(text, lang, path)).functions };
+    return { functions: (await extractFunctions(text, lang, path, macros ? { macros } : {})).functions };
   } catch (error) {
     return { unknown: `extracting the functions of ${path} at the base failed (${String(error)})` };
   }
@@ -78,7 +86,7 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
         .filter((p) => !files.has(p))
         .map((p) =>
           limit(async () => {
-            files.set(p, await loadBaseFile(input.readBaseFile, p, maxBytes));
+            files.set(p, await loadBaseFile(input.readBaseFile, p, maxBytes, input.macros));
           }),
         ),
     );

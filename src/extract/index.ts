@@ -75,6 +75,8 @@ export interface ExtractionResult {
   functions: ChangedFunction[];
   skipped: Skipped[];
   files: FileReport[];
+  /** The project macros extraction used (declared and `.clang-format`), so a base side is read alike. */
+  macros?: MacroConfig;
 }
 
 /** `.clang-format` at the repository root, and the macros the user declared, as one MacroConfig. */
@@ -251,6 +253,7 @@ export async function findChangedFunctions(
 
   const anyToRead = changes.some((c) => needsRead(c, included));
   const macros = anyToRead ? await projectMacros(readFile, options) : options.macros;
+  if (macros) result.macros = macros;
 
   // Start the reads up front, at most READ_CONCURRENCY at a time (the API reader makes one round trip
   // per file), and take their results in diff order.
