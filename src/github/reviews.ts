@@ -11,6 +11,7 @@ import {
   reviewBody,
   type Self,
 } from '../report/review.ts';
+import type { ReviewCounts } from '../report/summary.ts';
 import { type GitHubClient, statusOf } from './client.ts';
 import type { PullRequestRef } from './event.ts';
 
@@ -74,17 +75,8 @@ export async function whoAmI(octokit: GitHubClient): Promise<Self> {
   }
 }
 
-export interface ReviewOutcome {
-  inline: number;
-  fileLevel: number;
-  /** Findings listed in the review body (cap, unplaceable, or moved there after a 422). */
-  inBody: number;
-  removed: number;
-  markedFixed: number;
-  /** The token could not write (fork PR, read-only token): nothing was posted. */
-  readOnly: boolean;
-  reviewPosted: boolean;
-}
+/** What applying a review plan did: the counts the job summary reports (report/summary.ts). */
+export type ReviewOutcome = ReviewCounts;
 
 /** 403 means "may not write" unless it is a rate limit (those also answer 403). */
 function isForbidden(error: unknown): boolean {

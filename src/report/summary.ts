@@ -253,6 +253,7 @@ function deltaSections(result: PipelineResult, ctx: SummaryContext, mode: Report
 export interface ReviewCounts {
   inline: number;
   fileLevel: number;
+  /** Findings listed in the review body (cap, unplaceable, or moved there after a 422). */
   inBody: number;
   removed: number;
   markedFixed: number;
