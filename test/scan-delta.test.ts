@@ -87,6 +87,9 @@ describe('scan --repo compares with the base revision', () => {
     expect(table.stdout).toMatch(/src\/opts\.c:1[1-5]\s+fresh \(11-15\)/);
     expect(table.stdout).not.toMatch(/^0\.\d\d\s+CWE-120\s+src\/opts\.c:\d+\s+legacy/m);
     expect(table.stdout).toContain('already there before: src/opts.c:3-9 legacy');
+    expect(table.stdout).toContain(
+      '1 new, 1 already there, 0 fixed; 1 base version compared (1 extra request, 0 from cache).',
+    );
 
     const all = await runScan({ repo, failOnConfidence: '0.1', report: 'all' });
     expect(all.code).toBe(1);

@@ -27,7 +27,7 @@ function deltaLines(result: PipelineResult, mode: ReportMode): string[] {
   const s = b.stats;
   const lines = [
     `Against the base: ${s.states.new} new, ${s.states.unchanged + s.states.updated} already there, ${s.fixed} fixed; ` +
-      `${s.baseAnalysed} base versions compared (${s.baseRequests} extra requests, ${s.baseCached} from cache).`,
+      `${count(s.baseAnalysed, 'base version')} compared (${count(s.baseRequests, 'extra request')}, ${s.baseCached} from cache).`,
   ];
   for (const f of preExistingFindings(result.findings, mode))
     lines.push(
