@@ -7,7 +7,6 @@ import {
   count,
   createBackend,
   createExplainer,
-  createProgress,
   directoryReader,
   emptyPipelineResult,
   evaluateGate,
@@ -20,6 +19,7 @@ import {
   parseFilePatch,
   pathToUri,
   preExistingFindings,
+  progressOn,
   reportedFindings,
   runPipeline,
   unanalysedCount,
@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-IAWTPMIR.js";
+} from "./chunk-AAUL5HN4.js";
 import {
   debug,
   getInput,
@@ -6761,7 +6761,8 @@ async function analyse(config, apiKey, octokit, pr, files, changes) {
   await verdicts?.restore();
   const blobShas = new Map(files.flatMap((f) => f.sha ? [[f.filename, f.sha]] : []));
   let result;
-  let progress;
+  const progress = progressOn(process.stdout, { waiting: waitingNote(watched, config.endpoint) });
+  let announced = false;
   let cacheWarned = false;
   try {
     result = await runPipeline({
@@ -6794,24 +6795,23 @@ async function analyse(config, apiKey, octokit, pr, files, changes) {
           max: config.maxComments
         }
       } : {},
-      onProgress: (done, total) => {
-        if (done === 0 && total > 0) {
-          info(`Analysing ${count(total, "changed function")} with ${backend.name} (${backend.model})`);
-          progress = createProgress(total, process.stdout, "functions", {
-            waiting: waitingNote(watched, config.endpoint)
-          });
-        } else if (done > 0) progress?.tick();
+      onProgress: (done, total, final) => {
+        if (!announced && total > 0) {
+          info(`Analysing changed functions with ${backend.name} (${backend.model}) as they are found`);
+          announced = true;
+        }
+        progress.update(done, total, final);
       }
     });
   } finally {
-    progress?.stop();
+    progress.stop();
     await backend.close?.();
     await explainer?.close();
   }
   for (const note of result.baseline?.notes ?? []) info(`vulnreview: base: ${note}`);
   if (result.explanations?.failed) {
     warning(
-      `vulnreview: ${result.explanations.failed} explanation(s) failed; those findings stand without one (first: ${result.explanations.failures[0] ?? "unknown"})`
+      `vulnreview: ${count(result.explanations.failed, "explanation")} failed; those findings stand without one (first: ${result.explanations.failures[0] ?? "unknown"})`
     );
   }
   await verdicts?.save();

@@ -5,7 +5,6 @@ import * as core from '@actions/core';
 import { actionsVerdictCache } from './actions-cache.ts';
 import type { BaseFileReader } from './baseline/types.ts';
 import { configFromInputs, type RunConfig } from './config.ts';
-import { createProgress, type Progress } from './eval/progress.ts';
 import { languageOf } from './extract/language.ts';
 import { fileWarnings } from './extract/warnings.ts';
 import { createGitHubClient, type GitHubClient } from './github/client.ts';
@@ -25,7 +24,7 @@ import { createBackend } from './model/create.ts';
 import { createExplainer, type Explainer } from './model/explain.ts';
 import { loadPrompt } from './model/prompts.ts';
 import { emptyPipelineResult, runPipeline, withSkipped } from './pipeline.ts';
-import { waitingNote, watchBackend } from './progress.ts';
+import { progressOn, waitingNote, watchBackend } from './progress.ts';
 import { preExistingFindings, reportedFindings } from './report/baseline.ts';
 import { evaluateGate } from './report/gate.ts';
 import { planReview } from './report/review.ts';
@@ -178,7 +177,8 @@ async function analyse(
   const blobShas = new Map(files.flatMap((f) => (f.sha ? [[f.filename, f.sha] as [string, string]] : [])));
   let result: PipelineResult;
   // A line in the log every 15 s while functions are analysed, naming the endpoint when it is slow.
-  let progress: Progress | undefined;
+  const progress = progressOn(process.stdout, { waiting: waitingNote(watched, config.endpoint) });
+  let announced = false;
   let cacheWarned = false;
   try {
     result = await runPipeline({
@@ -213,24 +213,23 @@ async function analyse(
             },
           }
         : {}),
-      onProgress: (done, total) => {
-        if (done === 0 && total > 0) {
-          core.info(`Analysing ${count(total, 'changed function')} with ${backend.name} (${backend.model})`);
-          progress = createProgress(total, process.stdout, 'functions', {
-            waiting: waitingNote(watched, config.endpoint),
-          });
-        } else if (done > 0) progress?.tick();
+      onProgress: (done, total, final) => {
+        if (!announced && total > 0) {
+          core.info(`Analysing changed functions with ${backend.name} (${backend.model}) as they are found`);
+          announced = true;
+        }
+        progress.update(done, total, final);
       },
     });
   } finally {
-    progress?.stop();
+    progress.stop();
     await backend.close?.();
     await explainer?.close();
   }
   for (const note of result.baseline?.notes ?? []) core.info(`vulnreview: base: ${note}`);
   if (result.explanations?.failed) {
     core.warning(
-      `vulnreview: ${result.explanations.failed} explanation(s) failed; those findings stand without one (first: ${result.explanations.failures[0] ?? 'unknown'})`,
+      `vulnreview: ${count(result.explanations.failed, 'explanation')} failed; those findings stand without one (first: ${result.explanations.failures[0] ?? 'unknown'})`,
     );
   }
   await verdicts?.save();

@@ -2,7 +2,13 @@
 // flight to the backend and how long the oldest has been waiting. A slow endpoint is then named in the
 // log ("waiting on http://… for 8 answers, the oldest for 95 s") instead of the run looking stuck.
 
-import { formatDuration } from './eval/progress.ts';
+import {
+  createProgress,
+  formatDuration,
+  type Progress,
+  type ProgressOptions,
+  type ProgressStream,
+} from './eval/progress.ts';
 import type { Backend } from './model/backend.ts';
 import { displayUrl } from './model/connection.ts';
 
@@ -31,6 +37,8 @@ export function watchBackend(backend: Backend): WatchedBackend {
         started.delete(entry);
       }
     },
+    // The rules backend reads the extraction's syntax copy: the pipeline asks for one only when told so.
+    ...(backend.usesSyntax ? { usesSyntax: true } : {}),
     ...(backend.cacheSource ? { cacheSource: (fn) => backend.cacheSource!(fn) } : {}),
     ...(backend.close ? { close: () => backend.close!() } : {}),
   };
@@ -63,5 +71,36 @@ export function waitingNote(
         ? `${displayUrl(endpoint)} (model ${watched.backend.model})`
         : `the ${watched.backend.name} backend`;
     return `waiting on ${where} for ${count} ${count === 1 ? 'answer' : 'answers'}, the oldest for ${formatDuration(waited / 1000)}`;
+  };
+}
+
+/**
+ * Progress while functions are analysed (the pipeline's onProgress): a bar on a terminal, periodic lines
+ * elsewhere. Functions are analysed as they are found, so the total grows until extraction ends (`n/m+`
+ * until then). Used by the CLI's scan and by the action.
+ */
+export function progressOn(
+  stream: ProgressStream,
+  options: ProgressOptions,
+): { update: (done: number, total: number, final: boolean) => void; stop: () => void } {
+  let progress: Progress | undefined;
+  let shown = 0;
+  let shownTotal = -1;
+  let shownFinal = false;
+  return {
+    update: (done, total, final) => {
+      // Nothing to show until there is a function (a change with none prints no progress at all).
+      if (!progress) {
+        if (total === 0) return;
+        progress = createProgress(total, stream, 'functions', { ...options, final });
+        shownTotal = total;
+        shownFinal = final;
+      }
+      if (total !== shownTotal || final !== shownFinal) progress.setTotal(total, final);
+      shownTotal = total;
+      shownFinal = final;
+      for (; shown < done; shown++) progress.tick();
+    },
+    stop: () => progress?.stop(),
   };
 }

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProgress } from '../src/eval/progress.ts';
 import type { Backend } from '../src/model/backend.ts';
-import { SLOW_ANSWER_MS, waitingNote, watchBackend } from '../src/progress.ts';
+import { createRulesBackend } from '../src/model/rules/index.ts';
+import { progressOn, SLOW_ANSWER_MS, waitingNote, watchBackend } from '../src/progress.ts';
 import type { Verdict } from '../src/types.ts';
 
 afterEach(() => vi.useRealTimers());
@@ -86,5 +87,36 @@ describe('watchBackend and waitingNote', () => {
       'vdisc-lora',
       'p',
     ]);
+  });
+});
+
+describe('watchBackend keeps what the pipeline asks of a backend', () => {
+  it('still says the rules backend reads the extraction’s syntax copy (or every function is parsed twice)', async () => {
+    const rules = await createRulesBackend();
+    expect(rules.usesSyntax).toBe(true);
+    expect(watchBackend(rules).backend.usesSyntax).toBe(true);
+    expect(watchBackend(heldBackend().backend).backend.usesSyntax).toBeUndefined();
+    await rules.close?.();
+  });
+});
+
+describe('progressOn, fed the streaming pipeline’s onProgress', () => {
+  it('keeps one progress while the total grows, and ends with one line when the count is final', () => {
+    vi.useFakeTimers();
+    const { stream, out } = lines();
+    const progress = progressOn(stream, { everyMs: 1000 });
+    progress.update(0, 0, false); // nothing found yet: nothing shown
+    progress.update(0, 2, false);
+    progress.update(1, 2, false);
+    progress.update(1, 5, false);
+    vi.advanceTimersByTime(1000);
+    expect(out).toEqual([expect.stringMatching(/^1\/5\+ functions \(/)]);
+    progress.update(5, 5, false);
+    progress.update(5, 5, true);
+    expect(out).toHaveLength(2);
+    expect(out[1]).toMatch(/^5\/5 functions \(.*ETA 0s\)\n$/);
+    progress.stop();
+    vi.advanceTimersByTime(5000);
+    expect(out).toHaveLength(2);
   });
 });

@@ -16,12 +16,6 @@ import {
   parseReportMode,
 } from '../config.ts';
 import { parseUnifiedDiff, wholeFileChange } from '../diff/parse.ts';
-import {
-  createProgress,
-  type Progress,
-  type ProgressOptions,
-  type ProgressStream,
-} from '../eval/progress.ts';
 import { fileWarnings } from '../extract/warnings.ts';
 import {
   diffText,
@@ -39,7 +33,7 @@ import { createExplainer, type Explainer } from '../model/explain.ts';
 import { loadPrompt } from '../model/prompts.ts';
 import { checkOutputFile } from '../output-file.ts';
 import { runPipeline } from '../pipeline.ts';
-import { waitingNote, watchBackend } from '../progress.ts';
+import { progressOn, waitingNote, watchBackend } from '../progress.ts';
 import type { ReportMode } from '../report/baseline.ts';
 import { DEFAULT_CATEGORY, normalizeCategory } from '../report/category.ts';
 import { evaluateGate, type OnError } from '../report/gate.ts';
@@ -99,36 +93,6 @@ export interface ScanIo {
   diffInput?: DiffInput;
   /** Progress timing (tests shorten it): ms between lines, and after how long an answer counts as slow. */
   progress?: { everyMs?: number; slowMs?: number };
-}
-
-/**
- * Progress on stderr while functions are analysed: a bar on a terminal, periodic lines elsewhere.
- * Functions are analysed as they are found, so the total grows until extraction ends (`n/m+` until then).
- */
-function progressOn(
-  stream: ProgressStream,
-  options: ProgressOptions,
-): { update: (done: number, total: number, final: boolean) => void; stop: () => void } {
-  let progress: Progress | undefined;
-  let shown = 0;
-  let shownTotal = -1;
-  let shownFinal = false;
-  return {
-    update: (done, total, final) => {
-      // Nothing to show until there is a function (a change with none prints no progress at all).
-      if (!progress) {
-        if (total === 0) return;
-        progress = createProgress(total, stream, 'functions', { ...options, final });
-        shownTotal = total;
-        shownFinal = final;
-      }
-      if (total !== shownTotal || final !== shownFinal) progress.setTotal(total, final);
-      shownTotal = total;
-      shownFinal = final;
-      for (; shown < done; shown++) progress.tick();
-    },
-    stop: () => progress?.stop(),
-  };
 }
 
 /** Untracked, not ignored files join the change as wholly added. */
