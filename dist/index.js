@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-JFVEZWIS.js";
+} from "./chunk-N674KU6G.js";
 import {
   debug,
   getInput,
