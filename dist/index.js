@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-N674KU6G.js";
+} from "./chunk-R3LVPJNB.js";
 import {
   debug,
   getInput,

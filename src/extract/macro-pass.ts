@@ -977,9 +977,7 @@ class Pass {
   private memberInit(p: number, ctx: Ctx): number | undefined {
     if (ctx === Ctx.Body || ctx === Ctx.Other) return undefined;
     const member = this.prev;
-    if (!this.isIdent(member) || this.isPunct(p + 1, 40)) return undefined;
-    if (!(this.isPunct(p + 1, 44) || this.isPunct(p + 1, 123))) return undefined;
-    if (this.toks.end[this.tok(p)]! - this.toks.start[this.tok(p)]! < 2) return undefined;
+    if (!this.isIdent(member) || !(this.isPunct(p + 1, 44) || this.isPunct(p + 1, 123))) return undefined;
     // Back from the member to the list's `:`, over earlier initialisers `a(x), b{y},`.
     let q = this.kept(member - 1);
     let depth = 0;
