@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-AAUL5HN4.js";
+} from "./chunk-DJINV3V3.js";
 import {
   debug,
   getInput,

@@ -35,6 +35,8 @@ interface Summary {
   parenMin: number;
   /** Last significant token, -1 when the run has none. */
   last: number;
+  /** First significant token, -1 when the run has none. */
+  first: number;
 }
 
 /** A group where one branch was kept: what was set aside, for line mapping and warnings. */
@@ -72,7 +74,12 @@ const LABELS = new Set([
   'Q_SLOTS',
 ]);
 
-const EMPTY: Summary = { braces: 0, braceMin: 0, parens: 0, parenMin: 0, last: -1 };
+/** Words before a `:` that opens a constructor's initialisers or a class's bases. */
+const HEAD_ENDS = new Set(['final', 'noexcept', 'const', 'override']);
+
+const CLASS_KEYWORDS = new Set(['class', 'struct', 'union']);
+
+const EMPTY: Summary = { braces: 0, braceMin: 0, parens: 0, parenMin: 0, last: -1, first: -1 };
 
 /** `#ifdef X` → `defined(X)`, `#if defined X && Y` → `defined(X)&&Y`: one spelling per condition. */
 function normalise(text: string, dir: Dir): string {
@@ -142,6 +149,7 @@ class Resolver {
     let parens = 0;
     let parenMin = 0;
     let last = -1;
+    let first = -1;
     let g = 0;
     for (let i = from; i < to; i++) {
       const group = groups[g];
@@ -152,6 +160,7 @@ class Resolver {
         braces += s.braces;
         parens += s.parens;
         if (s.last >= 0) last = s.last;
+        if (first < 0) first = s.first;
         i = group.endif;
         g++;
         continue;
@@ -159,6 +168,7 @@ class Resolver {
       const k = kind[i];
       if (k === Tok.Directive) continue;
       last = i;
+      if (first < 0) first = i;
       if (k !== Tok.Punct) continue;
       switch (sub[i]) {
         case 123 /* { */:
@@ -177,7 +187,7 @@ class Resolver {
           break;
       }
     }
-    return { braces, braceMin, parens, parenMin, last };
+    return { braces, braceMin, parens, parenMin, last, first };
   }
 
   /**
@@ -192,13 +202,34 @@ class Resolver {
     if (c === 59 || c === 125 || c === 123) return false;
     if (c === 44) return strict;
     if (c !== 58 || end[last]! - start[last]! !== 1) return true;
-    // `public:` and `default:` end a statement; `Ctor() :` does not.
-    if (!strict) return false;
+    // `public:` and `default:` end a statement; `Ctor() :` and `struct X<T> :` do not.
     const label = this.before(last);
+    if (!strict) {
+      if (label < 0) return false;
+      if (kind[label] === Tok.Punct)
+        return end[label]! - start[label]! === 1 && (sub[label] === 41 || sub[label] === 62);
+      if (HEAD_ENDS.has(this.text.slice(start[label], end[label]))) return true;
+      const keyword = this.before(label);
+      return (
+        keyword >= 0 &&
+        kind[keyword] === Tok.Ident &&
+        CLASS_KEYWORDS.has(this.text.slice(start[keyword], end[keyword]))
+      );
+    }
     return !(
       label >= 0 &&
       kind[label] === Tok.Ident &&
       LABELS.has(this.text.slice(start[label], end[label]))
+    );
+  }
+
+  private isElse(tok: number): boolean {
+    const { kind, start, end } = this.toks;
+    return (
+      tok >= 0 &&
+      kind[tok] === Tok.Ident &&
+      end[tok]! - start[tok]! === 4 &&
+      this.text.startsWith('else', start[tok])
     );
   }
 
@@ -242,8 +273,11 @@ class Resolver {
       previous >= 0 &&
       this.toks.kind[previous] === Tok.Punct &&
       this.endsOpen(previous, true);
+    // `} #if A else if (…) {…} else {…} #else else {…} #endif`: two branches that each go on with the
+    // `if` before the group are alternatives; together they would be an `else` after an `else`.
+    const elses = live.filter((i) => this.isElse(summaries[i]!.first)).length;
     let keep: number[];
-    if (balanced && open <= 1 && !continues) {
+    if (balanced && open <= 1 && !continues && elses <= 1) {
       keep = live;
     } else {
       // One branch: the one an earlier choice assumed true, else the first not assumed false.
@@ -274,6 +308,7 @@ class Resolver {
         parens: out.parens + s.parens,
         parenMin: Math.min(out.parenMin, out.parens + s.parenMin),
         last: s.last >= 0 ? s.last : out.last,
+        first: out.first >= 0 ? out.first : s.first,
       };
     }
     return out;

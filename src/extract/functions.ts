@@ -10,6 +10,7 @@ import { createParser } from './languages.ts';
 import type { MacroConfig } from './macros.ts';
 import { cleanName, declaredName, qualify } from './names.ts';
 import { type Prepared, prepare } from './preprocess.ts';
+import { type LexicalScope, Scopes } from './scopes.ts';
 import { copyDefinitionSyntax } from './syntax.ts';
 
 /** A function definition found in a file (the same shape the later stages receive). */
@@ -140,6 +141,8 @@ interface Scope {
   names: string[];
   /** How many trailing entries of `names` are classes (a `friend` definition is not a member). */
   classDepth: number;
+  /** Inside a `friend` declaration: named in the namespace around the class. */
+  friend?: true;
 }
 
 const parsers = new Map<Lang, Promise<Parser>>();
@@ -179,6 +182,8 @@ class Collector {
   readonly recoveries: Recovery[] = [];
   /** 0-based row ranges of statements found among declarations (STRAY_STATEMENTS). */
   readonly strayRows: [number, number][] = [];
+  /** Scopes counted from braces (built on first use; null when the braces do not balance). */
+  private scopes: Scopes | null | undefined;
 
   constructor(
     /** The file as it is: sources are read from it. */
@@ -189,6 +194,8 @@ class Collector {
     private readonly lang: Lang,
     private readonly file: string,
     private readonly keepSyntax?: (fn: FunctionDef) => boolean,
+    /** The tree has errors (and the file is C++): names are checked against the braces. */
+    private readonly troubled = false,
   ) {}
 
   /**
@@ -219,7 +226,11 @@ class Collector {
       const name = node.childForFieldName('name');
       if (name) inner = { names: [...scope.names, cleanName(name.text)], classDepth: scope.classDepth + 1 };
     } else if (type === 'friend_declaration') {
-      inner = { names: scope.names.slice(0, scope.names.length - scope.classDepth), classDepth: 0 };
+      inner = {
+        names: scope.names.slice(0, scope.names.length - scope.classDepth),
+        classDepth: 0,
+        friend: true,
+      };
     }
     const childPrefix = PREFIXES.has(type) ? (prefix ?? node) : undefined;
     const children = node.children;
@@ -288,7 +299,7 @@ class Collector {
       const cut = this.swallowed(node, body, name, scope, stack);
       if (cut === null) return;
       if (cut !== undefined) {
-        this.add(prefix ?? node, node, qualify(scope.names, name), cut);
+        this.add(prefix ?? node, node, this.qualified(scope, node, name), cut);
         return;
       }
     }
@@ -298,7 +309,7 @@ class Collector {
       const declarator = node.childForFieldName('declarator');
       if (declarator) name = cleanName(declarator.text);
     }
-    this.add(prefix ?? node, node, qualify(scope.names, name));
+    this.add(prefix ?? node, node, this.qualified(scope, node, name));
   }
 
   /**
@@ -311,8 +322,29 @@ class Collector {
     const call = before.firstNamedChild;
     if (call?.type !== 'call_expression') return false;
     if (block.startPosition.row - call.endPosition.row > 1) return false;
-    this.add(before, block, qualify(scope.names, cleanName(call.text)));
+    this.add(before, block, this.qualified(scope, before, cleanName(call.text)));
     return true;
+  }
+
+  /**
+   * `name` in `scope`. Where the tree has errors, its recovery may have closed a namespace or class at
+   * the wrong `}` or lost a class head: the scopes counted from the braces (scopes.ts) then name the
+   * definition instead, when the text's braces balance.
+   */
+  private qualified(scope: Scope, node: Node, name: string): string {
+    const lexical = this.lexicalScope(node.startIndex);
+    if (!lexical) return qualify(scope.names, name);
+    const names = scope.friend
+      ? lexical.names.slice(0, lexical.names.length - lexical.classDepth)
+      : lexical.names;
+    return qualify(names, name);
+  }
+
+  /** The scopes from braces at `offset`, only for a C++ tree with errors; undefined otherwise. */
+  private lexicalScope(offset: number): LexicalScope | undefined {
+    if (!this.troubled) return undefined;
+    if (this.scopes === undefined) this.scopes = Scopes.of(this.prepared.text) ?? null;
+    return this.scopes?.at(offset);
   }
 
   /** A statement among declarations: the rows it covers are where a function may have been lost. */
@@ -560,7 +592,8 @@ export async function extractFunctions(
   const tree = parser.parse(prepared.text);
   if (!tree) throw new Error(`${file}: tree-sitter returned no tree`);
   try {
-    const collector = new Collector(text, prepared, starts, lang, file, options.keepSyntax);
+    const troubled = lang === 'cpp' && tree.rootNode.hasError;
+    const collector = new Collector(text, prepared, starts, lang, file, options.keepSyntax, troubled);
     collector.walk(tree.rootNode);
     const functions = collector.functions.sort((a, b) => a.start - b.start || a.end - b.end);
     const lineCount = text.endsWith('\n') ? starts.length - 1 : starts.length;

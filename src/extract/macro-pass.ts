@@ -11,6 +11,8 @@
 //  before kw  `LIB_INLINE static int f()`, `FMT_BEGIN_NAMESPACE namespace detail {`
 //  attribute  names shaped like attributes (`*_EXPORT`, `*_INLINE`, `*_CONSTEXPR`, …) in declarations
 //  block      `LIB_TRY {` / `} LIB_CATCH(e) {` in a function body: the block stays, the macro goes
+//  init       `: l_ LIB_LOCK_INIT {}` in a constructor's initialiser list: a macro standing for `{…}`
+//  asm        Microsoft's `__asm { mov eax, x }` in a body: the block's contents are not C++
 import { Tok, type Tokens } from './lexer.ts';
 import {
   DEFAULT_ATTRIBUTE_NAME,
@@ -158,6 +160,8 @@ class Pass {
   /** First kept position of the current statement. */
   private first = 0;
   private readonly hasUserMacros: boolean;
+  /** Position of the last macro respelled as a member's `{}` (memberInit): a `{` after it opens a body. */
+  private initializer = -1;
 
   constructor(
     private readonly text: string,
@@ -361,12 +365,20 @@ class Pass {
     } else if (c === 59 /* ; */) {
       this.boundary = p;
     } else if (c === 58 && this.isPunct(p, 58) && this.prev >= 0) {
-      // `public:`, `signals:`, `public slots:` end a statement in a class.
+      // `public:`, `signals:`, `public slots:` end a statement in a class; a label (`retry:`,
+      // `default:`) in a body, so that a macro after it (`do_read: LIB_YIELD {`) starts a statement.
       const w = this.word(this.prev);
+      const top = this.top();
       if (
         this.isIdent(this.prev) &&
         (ACCESS.has(w) || w === 'signals' || this.isCaps(this.prev)) &&
-        this.top() === Ctx.Class
+        top === Ctx.Class
+      )
+        this.boundary = p;
+      else if (
+        top === Ctx.Body &&
+        this.isIdent(this.prev) &&
+        (this.first === this.prev || this.is(this.first, 'case'))
       )
         this.boundary = p;
     }
@@ -426,6 +438,10 @@ class Pass {
       }
       return -1;
     }
+    if (c0 === 95 && ctx === Ctx.Body && (len === 5 || len === 4)) {
+      const asm = this.msAsm(p);
+      if (asm >= 0) return asm;
+    }
     if (c0 === 95 && ctx !== Ctx.Body && MS_MODIFIERS.has(this.word(p))) {
       // `extern "C" __declspec(dllimport) void __stdcall f(…);`: Microsoft's modifiers, which the
       // grammar reads in some places only. Attributes of the declaration; they go.
@@ -476,6 +492,7 @@ class Pass {
       }
     }
     return (
+      this.memberInit(p, ctx) ??
       this.standIn(p) ??
       this.ownLine(p, w) ??
       this.sandwich(p) ??
@@ -951,6 +968,66 @@ class Pass {
     return p;
   }
 
+  /**
+   * `atomic_ptr() noexcept : l_ LIB_LOCK_INIT {}`: a member named in a constructor's initialiser list and
+   * followed by an upper-case name, then `,` or the body's `{`. Nothing but an initialiser can stand
+   * there, so the macro expands to one (`{ 0 }`): respelled `{}`, the member stays initialised and the
+   * constructor keeps its body.
+   */
+  private memberInit(p: number, ctx: Ctx): number | undefined {
+    if (ctx === Ctx.Body || ctx === Ctx.Other) return undefined;
+    const member = this.prev;
+    if (!this.isIdent(member) || !(this.isPunct(p + 1, 44) || this.isPunct(p + 1, 123))) return undefined;
+    // Back from the member to the list's `:`, over earlier initialisers `a(x), b{y},`.
+    let q = this.kept(member - 1);
+    let depth = 0;
+    while (q > this.boundary) {
+      if (this.isPunct(q, 41) || this.isPunct(q, 125)) depth++;
+      else if (this.isPunct(q, 40) || this.isPunct(q, 123)) depth--;
+      else if (depth === 0 && this.isPunct(q, 58)) break;
+      else if (depth === 0 && !this.isPunct(q, 44) && !this.isIdent(q) && !this.isPunct(q, 58, 2))
+        return undefined;
+      q = this.kept(q - 1);
+      if (depth < 0) return undefined;
+    }
+    if (q <= this.boundary || !this.isPunct(q, 58)) return undefined;
+    // The `:` follows a constructor's head: `)`, or `noexcept`-like words after it.
+    const head = this.kept(q - 1);
+    if (!(this.isPunct(head, 41) || (this.isIdent(head) && AFTER_HEAD.has(this.word(head)))))
+      return undefined;
+    this.respell(p, '{}');
+    this.initializer = p;
+    return -1;
+  }
+
+  /** The last position at or before p that no rule removed, or -1. */
+  private kept(p: number): number {
+    while (p >= 0 && this.gone[p]) p--;
+    return p;
+  }
+
+  /**
+   * Microsoft's inline assembler in a body, `__asm { mov eax, bit; lock bts [edx], eax }` or a line
+   * `__asm mov eax, 1`: not C++ (its `;` starts a comment). The keyword and the block's contents go,
+   * its braces stay as an empty block. GCC's `__asm__ (…)` and `asm(…)` are C++ and are left alone.
+   * Returns the last position handled, or -1.
+   */
+  private msAsm(p: number): number {
+    if (!(this.is(p, '__asm') || this.is(p, '_asm'))) return -1;
+    if (this.isPunct(p + 1, 123)) {
+      const close = this.matchingBrace(p + 1);
+      if (close < 0) return -1;
+      this.blank(p, p);
+      if (close > p + 2) this.blank(p + 2, close - 1);
+      return close;
+    }
+    if (this.isPunct(p + 1, 40) || this.is(p + 1, 'volatile') || this.startsLine(p + 1)) return -1;
+    let q = p + 1;
+    while (q + 1 < this.m && !this.startsLine(q + 1) && !this.isPunct(q + 1, 125)) q++;
+    this.blank(p, q);
+    return q;
+  }
+
   /** `LIB_TRY {` and `} LIB_CATCH(const E& e) {` in a function body: the macro goes, the block stays. */
   private block(p: number, ctx: Ctx): number | undefined {
     if (ctx !== Ctx.Body || !this.atStatementStart()) return undefined;
@@ -965,12 +1042,16 @@ class Pass {
   private classify(p: number): Ctx {
     const prev = this.prev;
     if (prev < 0) return Ctx.Other;
+    if (prev === this.initializer) return Ctx.Body;
     const t = this.tok(prev);
     const kind = this.toks.kind[t];
     if (kind === Tok.Literal) return this.is(prev - 1, 'extern') ? Ctx.Decl : Ctx.Other;
     if (kind === Tok.Punct) {
       const c = this.toks.sub[t];
       if (c === 41 /* ) */ || c === 93 /* ] */ || c === 59 || c === 125 || c === 38 /* & && */)
+        return Ctx.Body;
+      // `case k: {`, `retry: {`, `{ {` in a body: a block.
+      if ((c === 58 || c === 123) && this.top() === Ctx.Body && this.toks.end[t]! - this.toks.start[t]! === 1)
         return Ctx.Body;
       if (c === 62 /* > */) return this.fromStatement(p);
       return Ctx.Other;

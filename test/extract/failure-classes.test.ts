@@ -5,6 +5,12 @@
 // keep-handled-before.cpp holds what it already handled well, which must stay so. R is what the pass
 // cannot repair (braces hidden in macros inside a class): the changed lines there are reported as
 // unparsed. S is a missing brace that made one body swallow the methods after it: they are read again.
+// N–V are the last misses the corpus check against Universal Ctags found silent (bench/extract.md), each
+// rewritten small: N an `else` chain continued in both branches of an `#if` (the function ended early
+// and the rest of the namespace lost its name), O a macro block after a label or in a `case` block, P a
+// member initialised by a macro that expands to braces, Q Microsoft `__asm { … }` blocks, T a class
+// member tree-sitter cannot read closing the namespace early (the names after it come from the
+// braces). U and V are where ctags is wrong and we are right: they keep it so.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extractFunctions } from '../../src/extract/functions.ts';
@@ -30,7 +36,7 @@ function addedAt(path: string, line: number): FileChange {
 describe('failure classes A–M', () => {
   it('has a fixture for each class', () => {
     const classes = new Set(fixtures.map((f) => f[0]));
-    for (const c of 'ABCDEFGHIJKLM') expect(classes, `class ${c}`).toContain(c);
+    for (const c of 'ABCDEFGHIJKLMNOPQRSTUV') expect(classes, `class ${c}`).toContain(c);
   });
 
   for (const name of fixtures) {
