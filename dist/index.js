@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-DJINV3V3.js";
+} from "./chunk-DC7OC7K4.js";
 import {
   debug,
   getInput,

@@ -34,7 +34,8 @@ function rateAndEta(
 ): { rate: string; eta: string } {
   const seconds = (Date.now() - startedMs) / 1000;
   const rate = seconds > 0 ? done / seconds : 0;
-  const left = rate > 0 && final ? (total - done) / rate : Number.NaN;
+  // Nothing left is no time left, however fast it went (the last items may finish in the same millisecond).
+  const left = final && done >= total ? 0 : rate > 0 && final ? (total - done) / rate : Number.NaN;
   const eta = Number.isFinite(left) ? formatDuration(left) : '?';
   return { rate: rate.toFixed(1), eta };
 }

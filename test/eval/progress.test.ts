@@ -1,6 +1,6 @@
 // Progress lines where no terminal is attached (CI logs): a total still being counted shows as `n+` with
 // no ETA, and the line that says the work is complete is written exactly once, when it is.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createProgress } from '../../src/eval/progress.ts';
 
 function capture() {
@@ -20,6 +20,20 @@ describe('createProgress without a terminal', () => {
     expect(lines[0]).toMatch(/^2\/2 functions \(.*\/s, ETA 0s\)\n$/);
     p.stop();
     expect(lines).toHaveLength(1);
+  });
+
+  it('says ETA 0s at the end even when everything finished within the same millisecond', () => {
+    vi.useFakeTimers();
+    try {
+      const { lines, stream } = capture();
+      const p = createProgress(2, stream, 'functions');
+      p.tick();
+      p.tick();
+      expect(lines).toEqual([expect.stringMatching(/^2\/2 functions \(0\.0\/s, ETA 0s\)\n$/)]);
+      p.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows a growing total as n+, and completes once the count is known to be final', () => {
