@@ -22,6 +22,8 @@ export function watchBackend(backend: Backend): WatchedBackend {
     name: backend.name,
     model: backend.model,
     promptHash: backend.promptHash,
+    // Without it the pipeline would not keep extraction's syntax and the rules would parse every function again.
+    ...(backend.usesSyntax ? { usesSyntax: true } : {}),
     async analyse(fn, signal) {
       const entry = { at: Date.now() };
       started.add(entry);

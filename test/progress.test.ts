@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProgress } from '../src/eval/progress.ts';
 import type { Backend } from '../src/model/backend.ts';
+import { createRulesBackend } from '../src/model/rules/index.ts';
 import { SLOW_ANSWER_MS, waitingNote, watchBackend } from '../src/progress.ts';
 import type { Verdict } from '../src/types.ts';
 
@@ -86,5 +87,18 @@ describe('watchBackend and waitingNote', () => {
       'vdisc-lora',
       'p',
     ]);
+    // A backend that reads no syntax still reads none.
+    expect(watched.backend.usesSyntax).toBeUndefined();
+  });
+
+  it('keeps telling the pipeline that the rules backend reads syntax', async () => {
+    // Lost, the pipeline kept no syntax copies and the rules parsed every function a second time.
+    const rules = await createRulesBackend();
+    try {
+      expect(rules.usesSyntax).toBe(true);
+      expect(watchBackend(rules).backend.usesSyntax).toBe(true);
+    } finally {
+      await rules.close?.();
+    }
   });
 });

@@ -5,9 +5,12 @@
 // Every question asked of a web-tree-sitter node or cursor crosses into WebAssembly, so the copy walks
 // one TreeCursor and asks each node the least it can: type and field always, positions only for nodes
 // it keeps. Punctuation that no field names is unreachable for a reader of the copy and is skipped
-// whole. The walk is iterative: 5,000 nested blocks must not overflow the call stack.
+// whole. The walk is iterative: 5,000 nested blocks must not overflow the call stack. It calls the
+// cursor exports directly where it can (wasm-cursor.ts): web-tree-sitter's own TreeCursor methods spend
+// more time marshalling the cursor than moving it.
 import type { Language, Node, TreeCursor } from 'web-tree-sitter';
 import type { FunctionSyntax, SyntaxGrammar } from '../types.ts';
+import { type RawCursor, rawCursorApi } from './wasm-cursor.ts';
 
 /** The ERROR symbol's id in tree-sitter (`(TSSymbol)-1`); stored under the first unused id instead. */
 const ERROR_SYMBOL = 0xffff;
@@ -83,20 +86,49 @@ class Columns {
   }
 }
 
+/** The public TreeCursor seen through the same questions as the direct calls. */
+function publicCursor(cursor: TreeCursor): RawCursor {
+  return {
+    typeId: () => cursor.nodeTypeId,
+    fieldId: () => cursor.currentFieldId,
+    startIndex: () => cursor.startIndex,
+    endIndex: () => cursor.endIndex,
+    gotoFirstChild: () => cursor.gotoFirstChild(),
+    gotoNextSibling: () => cursor.gotoNextSibling(),
+    gotoParent: () => cursor.gotoParent(),
+  };
+}
+
+/** Runs `copyFrom` on `cursor` through the direct calls when they are available. */
+function copyAt(cursor: TreeCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+  const api = rawCursorApi();
+  if (!api) {
+    copyFrom(publicCursor(cursor), grammar, from, out, siblings);
+    return;
+  }
+  const raw = api.open(cursor);
+  try {
+    copyFrom(raw, grammar, from, out, siblings);
+  } finally {
+    api.close(cursor);
+  }
+}
+
 /**
  * Copies the node under the cursor and its subtree into `out`, offsets shifted by -from; with `siblings`,
  * then each following sibling of that node and its subtree too.
  */
-function copyFrom(cursor: TreeCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+function copyFrom(cursor: RawCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+  const named = grammar.tables.named;
   let parent = -1;
   let depth = 0;
   for (;;) {
-    const symbol = cursor.nodeTypeId;
+    const symbol = cursor.typeId();
     const type = symbol === ERROR_SYMBOL ? grammar.errorId : symbol;
     // A top-level node's field belongs to the tree it was cut from, not to the copy.
-    const field = depth === 0 ? 0 : cursor.currentFieldId;
-    if (grammar.tables.named[type] || field !== 0) {
-      const index = out.push(type, field, cursor.startIndex - from, cursor.endIndex - from, parent);
+    const field = depth === 0 ? 0 : cursor.fieldId();
+    if (named[type] || field !== 0) {
+      const index = out.push(type, field, cursor.startIndex() - from, cursor.endIndex() - from, parent);
       if (cursor.gotoFirstChild()) {
         parent = index;
         depth++;
@@ -143,7 +175,7 @@ export function copyDefinitionSyntax(first: Node, last: Node, text: string, from
   try {
     for (let top: Node | null = first; top; top = top.endIndex < end ? top.nextSibling : null) {
       if (top !== first) cursor.reset(top);
-      copyFrom(cursor, grammar, from, columns, false);
+      copyAt(cursor, grammar, from, columns, false);
     }
   } finally {
     cursor.delete();
@@ -157,7 +189,7 @@ export function copyRootSyntax(root: Node, text: string): FunctionSyntax {
   const columns = new Columns(root.descendantCount);
   const cursor = root.walk();
   try {
-    if (cursor.gotoFirstChild()) copyFrom(cursor, grammar, 0, columns, true);
+    if (cursor.gotoFirstChild()) copyAt(cursor, grammar, 0, columns, true);
   } finally {
     cursor.delete();
   }
