@@ -24,6 +24,8 @@ export function watchBackend(backend: Backend): WatchedBackend {
     promptHash: backend.promptHash,
     // Without it the pipeline would not keep extraction's syntax and the rules would parse every function again.
     ...(backend.usesSyntax ? { usesSyntax: true } : {}),
+    // Passes the signal on as it is: when the backend only checks it, so does this wrapper.
+    ...(backend.signalOnlyChecked ? { signalOnlyChecked: true } : {}),
     async analyse(fn, signal) {
       const entry = { at: Date.now() };
       started.add(entry);

@@ -87,8 +87,9 @@ describe('watchBackend and waitingNote', () => {
       'vdisc-lora',
       'p',
     ]);
-    // A backend that reads no syntax still reads none.
+    // A backend that reads no syntax still reads none, and one that listens on its signal gets its own.
     expect(watched.backend.usesSyntax).toBeUndefined();
+    expect(watched.backend.signalOnlyChecked).toBeUndefined();
   });
 
   it('keeps telling the pipeline that the rules backend reads syntax', async () => {
@@ -97,6 +98,8 @@ describe('watchBackend and waitingNote', () => {
     try {
       expect(rules.usesSyntax).toBe(true);
       expect(watchBackend(rules).backend.usesSyntax).toBe(true);
+      // and that it only checks the signal, so it may be handed the run's own
+      expect(watchBackend(rules).backend.signalOnlyChecked).toBe(true);
     } finally {
       await rules.close?.();
     }

@@ -5,7 +5,7 @@ import type { ChangedFunction, FileChange, Lang, Skipped } from '../types.ts';
 import { decodeSource, isBinary } from './decode.ts';
 import { extractFunctions, type FileFunctions, type FunctionDef, type Recovery } from './functions.ts';
 import { languageOf } from './language.ts';
-import { lineHashesOfBytes } from './line-hash.ts';
+import { LineHashes, lineHashText } from './line-hash.ts';
 import { type MacroConfig, MacrosError, mergeMacros, parseMacros } from './macros.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
@@ -65,7 +65,7 @@ export interface FileReport {
    * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), kept
    * so the SARIF file carries the value code scanning tracks alerts by without holding the file's text.
    */
-  lineHashes?: ReadonlyMap<number, string>;
+  lineHashes?: Pick<ReadonlyMap<number, string>, 'get'>;
   /** Where extraction had to recover and a function may be missing (functions.ts); absent when nowhere. */
   recoveries?: Recovery[];
 }
@@ -182,11 +182,20 @@ function unattributedLines(change: FileChange, functions: readonly FunctionDef[]
 }
 
 /** Line hashes of the lines a finding in one of `changed` can point at: those inside the functions. */
-function changedLineHashes(bytes: Uint8Array, changed: readonly FunctionDef[]): Map<number, string> {
-  const last = Math.max(...changed.map((fn) => fn.end));
+function changedLineHashes(
+  bytes: Uint8Array,
+  decoded: { text: string; lossy: boolean },
+  changed: readonly FunctionDef[],
+): LineHashes {
+  let last = 0;
+  for (const fn of changed) last = Math.max(last, fn.end);
   const inside = new Uint8Array(last + 1);
   for (const fn of changed) inside.fill(1, fn.start, fn.end + 1);
-  return lineHashesOfBytes(bytes, (line) => inside[line] === 1, last);
+  // GitHub hashes the file as UTF-8 with a BOM kept as a character: the text extraction decoded is that
+  // text unless it fell back to latin1 or dropped a BOM.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const text = decoded.lossy || bom ? lineHashText(bytes) : decoded.text;
+  return LineHashes.of(text, inside, last);
 }
 
 /**
@@ -301,13 +310,14 @@ export async function findChangedFunctions(
       continue;
     }
     // One file that breaks the parser or the walk must not end the run: it is listed and counted.
-    let parsed: { lang: Lang; lossy: boolean } & FileFunctions;
+    let parsed: { lang: Lang; text: string; lossy: boolean } & FileFunctions;
     try {
       const { text, lossy } = decodeSource(bytes);
       const lang = languageOf(path, text)!;
       const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) : undefined;
       parsed = {
         lang,
+        text,
         lossy,
         ...(await extractFunctions(text, lang, path, {
           ...(macros ? { macros } : {}),
@@ -319,7 +329,7 @@ export async function findChangedFunctions(
       skip(path, 'unparsed', `extracting its functions failed (${message}); review the change by hand`);
       continue;
     }
-    const { lang, lossy, functions, errorRatio, recoveries } = parsed;
+    const { lang, text, lossy, functions, errorRatio, recoveries } = parsed;
     const changed = functions
       .filter((fn) => touches(fn, change) && !oldText.contains(fn.source))
       .map((fn) => {
@@ -345,7 +355,7 @@ export async function findChangedFunctions(
       changedFunctions: changed.length,
       errorRatio,
       lossyDecode: lossy,
-      ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, changed) } : {}),
+      ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, { text, lossy }, changed) } : {}),
       ...(relevant && relevant.length > 0 ? { recoveries: relevant } : {}),
     });
     if (stray && stray.lines.length > 0) {
