@@ -276,6 +276,18 @@ export async function findChangedFunctions(
     );
   }
 
+  // The moved check of each function, made once: the syntax copy asks it while the tree is alive, the
+  // selection after.
+  const moved = new WeakMap<FunctionDef, boolean>();
+  const isMoved = (fn: FunctionDef) => {
+    let answer = moved.get(fn);
+    if (answer === undefined) {
+      answer = oldText.contains(fn.source);
+      moved.set(fn, answer);
+    }
+    return answer;
+  };
+
   for (const change of changes) {
     const { path } = change;
     if (languageOf(path) === undefined) continue;
@@ -314,7 +326,9 @@ export async function findChangedFunctions(
     try {
       const { text, lossy } = decodeSource(bytes);
       const lang = languageOf(path, text)!;
-      const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) : undefined;
+      // Only the functions that will be selected are worth a copy: a re-indented file touches every
+      // function and the moved check then drops them all.
+      const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) && !isMoved(fn) : undefined;
       parsed = {
         lang,
         text,
@@ -331,7 +345,7 @@ export async function findChangedFunctions(
     }
     const { lang, text, lossy, functions, errorRatio, recoveries } = parsed;
     const changed = functions
-      .filter((fn) => touches(fn, change) && !oldText.contains(fn.source))
+      .filter((fn) => touches(fn, change) && !isMoved(fn))
       .map((fn) => {
         const first = firstChangedLine(fn, change);
         return first === undefined ? fn : { ...fn, firstChangedLine: first };
