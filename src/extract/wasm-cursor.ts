@@ -93,15 +93,24 @@ export function withoutRawCursor(): () => void {
 function makeApi(m: TreeSitterModule): RawCursorApi {
   // `_ts_init` only writes the language versions into the buffer and returns its address.
   const buffer = m._ts_init() >> 2;
+  // The exports taken once: the module object holds hundreds of properties, and a lookup per call
+  // would cost about as much as the call.
+  const typeId = m._ts_tree_cursor_current_node_type_id_wasm;
+  const fieldId = m._ts_tree_cursor_current_field_id_wasm;
+  const startIndex = m._ts_tree_cursor_start_index_wasm;
+  const endIndex = m._ts_tree_cursor_end_index_wasm;
+  const firstChild = m._ts_tree_cursor_goto_first_child_wasm;
+  const nextSibling = m._ts_tree_cursor_goto_next_sibling_wasm;
+  const parent = m._ts_tree_cursor_goto_parent_wasm;
   let tree = 0;
   const cursor: RawCursor = {
-    typeId: () => m._ts_tree_cursor_current_node_type_id_wasm(tree),
-    fieldId: () => m._ts_tree_cursor_current_field_id_wasm(tree),
-    startIndex: () => m._ts_tree_cursor_start_index_wasm(tree),
-    endIndex: () => m._ts_tree_cursor_end_index_wasm(tree),
-    gotoFirstChild: () => m._ts_tree_cursor_goto_first_child_wasm(tree) === 1,
-    gotoNextSibling: () => m._ts_tree_cursor_goto_next_sibling_wasm(tree) === 1,
-    gotoParent: () => m._ts_tree_cursor_goto_parent_wasm(tree) === 1,
+    typeId: () => typeId(tree),
+    fieldId: () => fieldId(tree),
+    startIndex: () => startIndex(tree),
+    endIndex: () => endIndex(tree),
+    gotoFirstChild: () => firstChild(tree) === 1,
+    gotoNextSibling: () => nextSibling(tree) === 1,
+    gotoParent: () => parent(tree) === 1,
   };
   return {
     open(from) {
