@@ -296,7 +296,10 @@ describe('line hashes of files whose decoded text is not what GitHub hashes', ()
   ];
   for (const [path, bytes] of cases) {
     it(`are GitHub's for ${path}`, async () => {
-      const { files, functions } = await findChangedFunctions([wholeFileChange(path, 'added')], async () => bytes);
+      const { files, functions } = await findChangedFunctions(
+        [wholeFileChange(path, 'added')],
+        async () => bytes,
+      );
       expect(functions).toHaveLength(1);
       const expected = lineHashesOfBytes(bytes, () => true);
       for (let line = 1; line <= 4; line++) expect(files[0]!.lineHashes?.get(line)).toBe(expected.get(line));

@@ -17,7 +17,17 @@ function reference(typeText: string): number | undefined {
 }
 
 describe('typeSize', () => {
-  const bases = ['char', 'unsigned char', 'int', 'size_t', 'long long', 'uint8_t', 'double', 'my_t', 'struct s'];
+  const bases = [
+    'char',
+    'unsigned char',
+    'int',
+    'size_t',
+    'long long',
+    'uint8_t',
+    'double',
+    'my_t',
+    'struct s',
+  ];
   const spellings = bases.flatMap((b) => [
     b,
     `const ${b}`,
