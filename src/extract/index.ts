@@ -62,8 +62,9 @@ export interface FileReport {
   /** The file was not valid UTF-8 and was read as latin1. */
   lossyDecode: boolean;
   /**
-   * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), kept
-   * so the SARIF file carries the value code scanning tracks alerts by without holding the file's text.
+   * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), for the
+   * SARIF file (the value code scanning tracks alerts by). Worked out on the first question: it holds
+   * the file's text until then (the functions' sources are cut from that text in any case).
    */
   lineHashes?: Pick<ReadonlyMap<number, string>, 'get'>;
   /** Where extraction had to recover and a function may be missing (functions.ts); absent when nowhere. */
@@ -195,7 +196,7 @@ function changedLineHashes(
   // text unless it fell back to latin1 or dropped a BOM.
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const text = decoded.lossy || bom ? lineHashText(bytes) : decoded.text;
-  return LineHashes.of(text, inside, last);
+  return new LineHashes(text, inside, last);
 }
 
 /**

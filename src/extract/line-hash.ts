@@ -172,22 +172,34 @@ export function lineHashes(
 }
 
 /**
- * Some lines' hashes, kept as numbers and written out only when asked: a scan keeps those of every line
- * inside a changed function, and the SARIF file asks for the few that findings point at.
+ * Some lines' hashes, worked out on the first question and kept as numbers, written out only when asked.
+ * A scan may need the hash of any line inside a changed function, but the SARIF file asks only for the
+ * few that findings point at, and files without a finding never ask: their text is never hashed.
  */
 export class LineHashes {
-  private constructor(
-    private readonly his: Uint32Array,
-    private readonly los: Uint32Array,
-    /** 0 for a line not kept. */
-    private readonly counts: Uint32Array,
-  ) {}
+  /** What to hash, until the first question. */
+  private pending: { text: string; wanted: Uint8Array; last: number } | undefined;
+  private his = new Uint32Array(0);
+  private los = new Uint32Array(0);
+  /** 0 for a line not kept. */
+  private counts = new Uint32Array(0);
 
   /**
    * The hashes of `text`'s lines 1..last flagged 1 in `wanted` (indexed by line), as `lineHashes` gives
-   * them. Lines after `last` are not hashed.
+   * them. Lines after `last` are not hashed. `text` is kept until the first `get`.
    */
-  static of(text: string, wanted: Uint8Array, last: number): LineHashes {
+  constructor(text: string, wanted: Uint8Array, last: number) {
+    this.pending = { text, wanted, last };
+  }
+
+  get(line: number): string | undefined {
+    if (this.pending) this.hash(this.pending);
+    const n = this.counts[line];
+    return n ? formatHash(this.his[line]!, this.los[line]!, n) : undefined;
+  }
+
+  private hash({ text, wanted, last }: { text: string; wanted: Uint8Array; last: number }): void {
+    this.pending = undefined;
     const size = Math.min(last, wanted.length - 1) + 1;
     const his = new Uint32Array(size);
     const los = new Uint32Array(size);
@@ -198,12 +210,9 @@ export class LineHashes {
       los[line] = lo;
       counts[line] = n;
     });
-    return new LineHashes(his, los, counts);
-  }
-
-  get(line: number): string | undefined {
-    const n = this.counts[line];
-    return n ? formatHash(this.his[line]!, this.los[line]!, n) : undefined;
+    this.his = his;
+    this.los = los;
+    this.counts = counts;
   }
 }
 

@@ -100,7 +100,7 @@ describe('lineHashes (GitHub primaryLocationLineHash)', () => {
     const wanted = new Uint8Array(lines + 1);
     for (let line = 1; line <= lines; line += 3) wanted[line] = 1;
     for (const last of [lines, 100, 1]) {
-      const kept = LineHashes.of(text, wanted, last);
+      const kept = new LineHashes(text, wanted, last);
       for (let line = 0; line <= lines + 2; line++) {
         const expected = line >= 1 && line <= last && wanted[line] === 1 ? full.get(line) : undefined;
         expect(kept.get(line), `line ${line} of ${last}`).toBe(expected);
@@ -115,7 +115,7 @@ describe('lineHashes (GitHub primaryLocationLineHash)', () => {
     const text = Array.from({ length: 5000 }, (_, i) => `line ${i % 1700}`).join('\n');
     const full = lineHashes(text);
     const wanted = new Uint8Array(5001).fill(1);
-    const kept = LineHashes.of(text, wanted, 5000);
+    const kept = new LineHashes(text, wanted, 5000);
     const counts = new Map<string, number>();
     for (let line = 1; line <= 5000; line++) {
       expect(kept.get(line)).toBe(full.get(line));
