@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-JFVEZWIS.js";
+} from "./chunk-IRCO7SWK.js";
 import {
   debug,
   getInput,
