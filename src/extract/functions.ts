@@ -440,7 +440,7 @@ class Collector {
     // definition cut short (a missing brace swallowed what follows) or run on to the end of an #if group
     // is parsed alone by the backend instead; so is one with macros or an #if branch blanked inside, as
     // the backend would see different code (`(int *)ALLOCA(10)` read as `(int *)`).
-    if (endIndex === last.endIndex && this.parsedAsWritten(from, endIndex) && this.keepSyntax?.(fn))
+    if (endIndex === last.endIndex && this.keepSyntax?.(fn) && this.parsedAsWritten(from, endIndex))
       fn.syntax = copyDefinitionSyntax(first, last, this.prepared.text, from);
     this.functions.push(fn);
   }
