@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-IRCO7SWK.js";
+} from "./chunk-LBPVAY5N.js";
 import {
   debug,
   getInput,
