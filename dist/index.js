@@ -30,7 +30,7 @@ import {
   wholeFileChange,
   withSkipped,
   writeSarifFile
-} from "./chunk-DC7OC7K4.js";
+} from "./chunk-VQVXKUKX.js";
 import {
   debug,
   getInput,

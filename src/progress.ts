@@ -28,6 +28,10 @@ export function watchBackend(backend: Backend): WatchedBackend {
     name: backend.name,
     model: backend.model,
     promptHash: backend.promptHash,
+    // Without it the pipeline would not keep extraction's syntax and the rules would parse every function again.
+    ...(backend.usesSyntax ? { usesSyntax: true } : {}),
+    // Passes the signal on as it is: when the backend only checks it, so does this wrapper.
+    ...(backend.signalOnlyChecked ? { signalOnlyChecked: true } : {}),
     async analyse(fn, signal) {
       const entry = { at: Date.now() };
       started.add(entry);
@@ -37,8 +41,6 @@ export function watchBackend(backend: Backend): WatchedBackend {
         started.delete(entry);
       }
     },
-    // The rules backend reads the extraction's syntax copy: the pipeline asks for one only when told so.
-    ...(backend.usesSyntax ? { usesSyntax: true } : {}),
     ...(backend.cacheSource ? { cacheSource: (fn) => backend.cacheSource!(fn) } : {}),
     ...(backend.close ? { close: () => backend.close!() } : {}),
   };

@@ -87,16 +87,24 @@ describe('watchBackend and waitingNote', () => {
       'vdisc-lora',
       'p',
     ]);
+    // A backend that reads no syntax still reads none, and one that listens on its signal gets its own.
+    expect(watched.backend.usesSyntax).toBeUndefined();
+    expect(watched.backend.signalOnlyChecked).toBeUndefined();
   });
-});
 
-describe('watchBackend keeps what the pipeline asks of a backend', () => {
-  it('still says the rules backend reads the extraction’s syntax copy (or every function is parsed twice)', async () => {
+  it('keeps telling the pipeline that the rules backend reads syntax', async () => {
+    // Lost, the pipeline kept no syntax copies and the rules parsed every function a second time.
     const rules = await createRulesBackend();
-    expect(rules.usesSyntax).toBe(true);
-    expect(watchBackend(rules).backend.usesSyntax).toBe(true);
-    expect(watchBackend(heldBackend().backend).backend.usesSyntax).toBeUndefined();
-    await rules.close?.();
+    try {
+      expect(rules.usesSyntax).toBe(true);
+      expect(watchBackend(rules).backend.usesSyntax).toBe(true);
+      // and that it only checks the signal, so it may be handed the run's own
+      expect(watchBackend(rules).backend.signalOnlyChecked).toBe(true);
+      // and a backend that reads no syntax is not made to
+      expect(watchBackend(heldBackend().backend).backend.usesSyntax).toBeUndefined();
+    } finally {
+      await rules.close?.();
+    }
   });
 });
 

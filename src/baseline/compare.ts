@@ -10,7 +10,7 @@ import type { MacroConfig } from '../extract/macros.ts';
 import { type AnalyseOptions, type AnalyseOutcome, analyseAll } from '../model/analyse.ts';
 import type { Backend } from '../model/backend.ts';
 import type { Analysis, ChangedFunction, FileChange, Finding } from '../types.ts';
-import { type BaseMatch, basePathOf, matchBaseFunctions, moveSources } from './match.ts';
+import { type BaseMatch, basePathOf, matchBaseFunctions, moveCandidates, moveSources } from './match.ts';
 import { fixedOf, type Side, sideOf, stateOf } from './states.ts';
 import { type BaseFileReader, type BaselineReport, DEFAULT_MARGIN, type FixedFinding } from './types.ts';
 
@@ -107,7 +107,8 @@ export async function compareWithBase(input: CompareInput): Promise<CompareResul
   const unmatched = judged.filter(
     ({ fn }) => !matches.has(fn) && !('unknown' in (files.get(ownPath(fn) ?? '') ?? {})),
   );
-  const sources = unmatched.flatMap(({ fn }) => moveSources(fn.name, changeOf.get(fn.file), input.changes));
+  const candidates = moveCandidates(input.changes);
+  const sources = unmatched.flatMap(({ fn }) => moveSources(fn.name, changeOf.get(fn.file), candidates));
   if (sources.length > 0) {
     await load(sources.map((c) => basePathOf(c)!));
     matches = matchBaseFunctions(

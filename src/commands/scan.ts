@@ -129,9 +129,14 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
     };
   }
   const base = baseRef ?? 'HEAD';
-  const baseSha = await resolveRevision(root, base).catch(() => {
+  // Both revisions at once (each is a git process to wait for); a bad base is still the error reported.
+  const [baseResolved, headResolved] = await Promise.allSettled([
+    resolveRevision(root, base),
+    head === undefined ? Promise.resolve(undefined) : resolveRevision(root, head),
+  ]);
+  if (baseResolved.status === 'rejected')
     throw new InputError('--base', base, `a revision that exists in ${root}`);
-  });
+  const baseSha = baseResolved.value;
   // Started on its first read: the working-tree mode reads the head side from disk.
   const objects = new GitObjectReader(root);
   const close = () => objects.close();
@@ -146,9 +151,9 @@ async function fromGit(repo: string, baseRef: string | undefined, head: string |
       close,
     };
   }
-  const headSha = await resolveRevision(root, head).catch(() => {
+  if (headResolved.status === 'rejected' || headResolved.value === undefined)
     throw new InputError('--head', head, `a revision that exists in ${root}`);
-  });
+  const headSha = headResolved.value;
   return {
     changes: parseUnifiedDiff(await diffText(root, baseSha, headSha)),
     readFile: (path) => objects.read(headSha, path),

@@ -468,12 +468,19 @@ class Collector {
       lang: this.lang,
       source: this.text.slice(from, endIndex),
     };
-    // The syntax copy reads the text the tree was parsed from (macros blanked): its offsets are the same.
-    // Only when it covers exactly the source: a definition cut short (a missing brace swallowed what
-    // follows) or run on to the end of an #if group is parsed alone by the backend instead.
-    if (endIndex === last.endIndex && this.keepSyntax?.(fn))
+    // The syntax copy reads the text the tree was parsed from. Only when it covers exactly the source: a
+    // definition cut short (a missing brace swallowed what follows) or run on to the end of an #if group
+    // is parsed alone by the backend instead; so is one with macros or an #if branch blanked inside, as
+    // the backend would see different code (`(int *)ALLOCA(10)` read as `(int *)`).
+    if (endIndex === last.endIndex && this.keepSyntax?.(fn) && this.parsedAsWritten(from, endIndex))
       fn.syntax = copyDefinitionSyntax(first, last, this.prepared.text, from);
     this.functions.push(fn);
+  }
+
+  /** The parser read [from, to) as written: nothing in it was blanked before parsing. */
+  private parsedAsWritten(from: number, to: number): boolean {
+    const parsed = this.prepared.text;
+    return parsed === this.text || parsed.slice(from, to) === this.text.slice(from, to);
   }
 
   /** Offset of the end of a row's text (before its line break). */

@@ -5,7 +5,7 @@ import type { ChangedFunction, FileChange, Lang, Skipped } from '../types.ts';
 import { decodeSource, isBinary } from './decode.ts';
 import { extractFunctions, type FileFunctions, type FunctionDef, type Recovery } from './functions.ts';
 import { languageOf } from './language.ts';
-import { lineHashesOfBytes } from './line-hash.ts';
+import { LineHashes, lineHashText } from './line-hash.ts';
 import { type MacroConfig, MacrosError, mergeMacros, parseMacros } from './macros.ts';
 import { OldText } from './moved.ts';
 import { makePathFilter } from './paths.ts';
@@ -62,10 +62,11 @@ export interface FileReport {
   /** The file was not valid UTF-8 and was read as latin1. */
   lossyDecode: boolean;
   /**
-   * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), kept
-   * so the SARIF file carries the value code scanning tracks alerts by without holding the file's text.
+   * GitHub's `primaryLocationLineHash` of each line inside a changed function (see line-hash.ts), for the
+   * SARIF file (the value code scanning tracks alerts by). Worked out on the first question: it holds
+   * the file's text until then (the functions' sources are cut from that text in any case).
    */
-  lineHashes?: ReadonlyMap<number, string>;
+  lineHashes?: Pick<ReadonlyMap<number, string>, 'get'>;
   /** Where extraction had to recover and a function may be missing (functions.ts); absent when nowhere. */
   recoveries?: Recovery[];
 }
@@ -182,11 +183,20 @@ function unattributedLines(change: FileChange, functions: readonly FunctionDef[]
 }
 
 /** Line hashes of the lines a finding in one of `changed` can point at: those inside the functions. */
-function changedLineHashes(bytes: Uint8Array, changed: readonly FunctionDef[]): Map<number, string> {
-  const last = Math.max(...changed.map((fn) => fn.end));
+function changedLineHashes(
+  bytes: Uint8Array,
+  decoded: { text: string; lossy: boolean },
+  changed: readonly FunctionDef[],
+): LineHashes {
+  let last = 0;
+  for (const fn of changed) last = Math.max(last, fn.end);
   const inside = new Uint8Array(last + 1);
   for (const fn of changed) inside.fill(1, fn.start, fn.end + 1);
-  return lineHashesOfBytes(bytes, (line) => inside[line] === 1, last);
+  // GitHub hashes the file as UTF-8 with a BOM kept as a character: the text extraction decoded is that
+  // text unless it fell back to latin1 or dropped a BOM.
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const text = decoded.lossy || bom ? lineHashText(bytes) : decoded.text;
+  return new LineHashes(text, inside, last);
 }
 
 /**
@@ -267,6 +277,18 @@ export async function findChangedFunctions(
     );
   }
 
+  // The moved check of each function, made once: the syntax copy asks it while the tree is alive, the
+  // selection after.
+  const moved = new WeakMap<FunctionDef, boolean>();
+  const isMoved = (fn: FunctionDef) => {
+    let answer = moved.get(fn);
+    if (answer === undefined) {
+      answer = oldText.contains(fn.source);
+      moved.set(fn, answer);
+    }
+    return answer;
+  };
+
   for (const change of changes) {
     const { path } = change;
     if (languageOf(path) === undefined) continue;
@@ -301,13 +323,16 @@ export async function findChangedFunctions(
       continue;
     }
     // One file that breaks the parser or the walk must not end the run: it is listed and counted.
-    let parsed: { lang: Lang; lossy: boolean } & FileFunctions;
+    let parsed: { lang: Lang; text: string; lossy: boolean } & FileFunctions;
     try {
       const { text, lossy } = decodeSource(bytes);
       const lang = languageOf(path, text)!;
-      const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) : undefined;
+      // Only the functions that will be selected are worth a copy: a re-indented file touches every
+      // function and the moved check then drops them all.
+      const keep = options.keepSyntax ? (fn: FunctionDef) => touches(fn, change) && !isMoved(fn) : undefined;
       parsed = {
         lang,
+        text,
         lossy,
         ...(await extractFunctions(text, lang, path, {
           ...(macros ? { macros } : {}),
@@ -319,9 +344,9 @@ export async function findChangedFunctions(
       skip(path, 'unparsed', `extracting its functions failed (${message}); review the change by hand`);
       continue;
     }
-    const { lang, lossy, functions, errorRatio, recoveries } = parsed;
+    const { lang, text, lossy, functions, errorRatio, recoveries } = parsed;
     const changed = functions
-      .filter((fn) => touches(fn, change) && !oldText.contains(fn.source))
+      .filter((fn) => touches(fn, change) && !isMoved(fn))
       .map((fn) => {
         const first = firstChangedLine(fn, change);
         return first === undefined ? fn : { ...fn, firstChangedLine: first };
@@ -345,7 +370,7 @@ export async function findChangedFunctions(
       changedFunctions: changed.length,
       errorRatio,
       lossyDecode: lossy,
-      ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, changed) } : {}),
+      ...(changed.length > 0 ? { lineHashes: changedLineHashes(bytes, { text, lossy }, changed) } : {}),
       ...(relevant && relevant.length > 0 ? { recoveries: relevant } : {}),
     });
     if (stray && stray.lines.length > 0) {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Language, Parser } from 'web-tree-sitter';
 import type { Lang } from '../types.ts';
+import { useTreeSitterModule } from './wasm-cursor.ts';
 
 // The .wasm files sit beside the bundle in dist/ (copied by scripts/build.mjs); when running from
 // src/ (tests, tsx) they are found in node_modules. Looking beside the bundle first keeps the action
@@ -25,9 +26,11 @@ const languages = new Map<Lang, Promise<Language>>();
 
 function initRuntime(): Promise<void> {
   // The typings name Emscripten's module type, whose declarations are not installed; locateFile is all
-  // we pass.
+  // we pass. Emscripten makes this object the module: its cursor exports serve wasm-cursor.ts.
   const options = { locateFile: (name: string) => locate(name, `web-tree-sitter/${name}`) };
-  runtime ??= Parser.init(options as unknown as Parameters<typeof Parser.init>[0]);
+  runtime ??= Parser.init(options as unknown as Parameters<typeof Parser.init>[0]).then(() =>
+    useTreeSitterModule(options),
+  );
   return runtime;
 }
 

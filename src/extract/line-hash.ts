@@ -22,10 +22,137 @@ const END_OF_FILE = 0xffff;
 const TWO_32 = 0x1_0000_0000;
 
 /** 37^BLOCK modulo 2^64, split into 32-bit halves: the weight of the character leaving the window. */
-const OUTGOING = (() => {
-  const value = (37n ** BigInt(BLOCK)) & 0xffff_ffff_ffff_ffffn;
-  return { hi: Number(value >> 32n), lo: Number(value & 0xffff_ffffn) };
-})();
+const OUTGOING = (37n ** BigInt(BLOCK)) & 0xffff_ffff_ffff_ffffn;
+const OUTGOING_HI = Number(OUTGOING >> 32n);
+const OUTGOING_LO = Number(OUTGOING & 0xffff_ffffn);
+
+/** A hash's occurrence counts, by its two halves: open addressing in typed arrays, no object per hash. */
+class OccurrenceCounts {
+  private his = new Uint32Array(1024);
+  private los = new Uint32Array(1024);
+  /** 0 marks an empty slot: every stored count is at least 1. */
+  private counts = new Uint32Array(1024);
+  private size = 0;
+
+  /** Counts one more occurrence of the hash hi:lo and returns how many there have been. */
+  add(hi: number, lo: number): number {
+    const mask = this.counts.length - 1;
+    // lo's low bits depend on few characters (base 37): mix both halves before masking.
+    let i = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+    i = (i ^ (i >>> 15)) & mask;
+    for (;;) {
+      const n = this.counts[i]!;
+      if (n === 0) {
+        this.his[i] = hi;
+        this.los[i] = lo;
+        this.counts[i] = 1;
+        if (++this.size * 2 > mask) this.grow();
+        return 1;
+      }
+      if (this.los[i] === lo && this.his[i] === hi) {
+        this.counts[i] = n + 1;
+        return n + 1;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const { his, los, counts } = this;
+    this.his = new Uint32Array(counts.length * 2);
+    this.los = new Uint32Array(counts.length * 2);
+    this.counts = new Uint32Array(counts.length * 2);
+    const mask = this.counts.length - 1;
+    for (let j = 0; j < counts.length; j++) {
+      if (counts[j] === 0) continue;
+      let i = Math.imul(los[j]! ^ Math.imul(his[j]!, 0x9e3779b1), 0x85ebca6b);
+      i = (i ^ (i >>> 15)) & mask;
+      while (this.counts[i] !== 0) i = (i + 1) & mask;
+      this.his[i] = his[j]!;
+      this.los[i] = los[j]!;
+      this.counts[i] = counts[j]!;
+    }
+  }
+}
+
+/** GitHub's text of a hash and its occurrence count: `5c482a0f8b35ea28:2`. */
+function formatHash(hi: number, lo: number, n: number): string {
+  const hex = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+  return `${hex}:${n}`;
+}
+
+/**
+ * Hashes every line of `text` in order and hands each to `record` (1-based line, the hash's halves, its
+ * occurrence count), stopping once line `upTo` has been handed over.
+ */
+function hashLines(
+  text: string,
+  upTo: number,
+  record: (line: number, hi: number, lo: number, n: number) => void,
+): void {
+  const seen = new OccurrenceCounts();
+  const window = new Uint16Array(BLOCK);
+  // The line that starts at each window slot, 0 for none.
+  const startsLine = new Int32Array(BLOCK);
+  let slot = 0;
+  let line = 0;
+  let atLineStart = true;
+  let afterCr = false;
+  // The 64-bit hash as two unsigned 32-bit halves; every step stays exact in doubles.
+  let hi = 0;
+  let lo = 0;
+  // One step per character, written out in one loop: this runs over every character of every file.
+  const end = text.length;
+  for (let i = 0; i <= end + BLOCK; i++) {
+    let code: number;
+    if (i < end) {
+      code = text.charCodeAt(i);
+      if (code === SPACE || code === TAB || (afterCr && code === LF)) {
+        afterCr = false;
+        continue;
+      }
+      afterCr = code === CR;
+      if (afterCr) code = LF;
+    } else {
+      // then the end-of-file character, then zeros to flush the last windows
+      code = i === end ? END_OF_FILE : 0;
+    }
+    const starting = startsLine[slot]!;
+    if (starting !== 0) {
+      record(starting, hi, lo, seen.add(hi, lo));
+      if (starting >= upTo) return;
+      startsLine[slot] = 0;
+    }
+    if (i <= end) {
+      if (atLineStart) {
+        atLineStart = false;
+        startsLine[slot] = ++line;
+      }
+      if (code === LF) atLineStart = true;
+    }
+    // hash = 37·hash + code − 37^BLOCK·outgoing (mod 2^64), and the window moves on. Math.imul gives
+    // each product's low 32 bits exactly; the carries come from the exact double products (under 2^48).
+    const outgoing = window[slot]!;
+    window[slot] = code;
+    let nextLo = (Math.imul(lo, 37) >>> 0) + code;
+    let nextHi = Math.imul(hi, 37) + (((lo * 37) / TWO_32) | 0);
+    if (nextLo >= TWO_32) {
+      nextLo -= TWO_32;
+      nextHi += 1;
+    }
+    if (outgoing !== 0) {
+      nextLo -= Math.imul(OUTGOING_LO, outgoing) >>> 0;
+      nextHi -= Math.imul(OUTGOING_HI, outgoing) + (((OUTGOING_LO * outgoing) / TWO_32) | 0);
+      if (nextLo < 0) {
+        nextLo += TWO_32;
+        nextHi -= 1;
+      }
+    }
+    lo = nextLo;
+    hi = nextHi >>> 0;
+    slot = slot === BLOCK - 1 ? 0 : slot + 1;
+  }
+}
 
 /**
  * The line hashes of `text` for the lines `wanted` accepts (1-based line numbers), as GitHub computes
@@ -38,87 +165,60 @@ export function lineHashes(
   upTo = Number.POSITIVE_INFINITY,
 ): Map<number, string> {
   const out = new Map<number, string>();
-  // Occurrences so far of each hash, keyed by its halves: no string is built for lines nobody wants.
-  const seen = new Map<number, Map<number, number>>();
-  const window = new Uint16Array(BLOCK);
-  // The line that starts at each window slot, 0 for none.
-  const startsLine = new Int32Array(BLOCK);
-  let slot = 0;
-  let line = 0;
-  let atLineStart = true;
-  let afterCr = false;
-  // The 64-bit hash as two unsigned 32-bit halves; every step stays exact in doubles.
-  let hi = 0;
-  let lo = 0;
-  let done = false;
+  hashLines(text, upTo, (line, hi, lo, n) => {
+    if (wanted(line)) out.set(line, formatHash(hi, lo, n));
+  });
+  return out;
+}
 
-  const emit = () => {
-    let byLo = seen.get(hi);
-    if (!byLo) {
-      byLo = new Map();
-      seen.set(hi, byLo);
-    }
-    const n = (byLo.get(lo) ?? 0) + 1;
-    byLo.set(lo, n);
-    const emitted = startsLine[slot]!;
-    if (wanted(emitted)) {
-      const hex = hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
-      out.set(emitted, `${hex}:${n}`);
-    }
-    if (emitted >= upTo) done = true;
-    startsLine[slot] = 0;
-  };
+/**
+ * Some lines' hashes, worked out on the first question and kept as numbers, written out only when asked.
+ * A scan may need the hash of any line inside a changed function, but the SARIF file asks only for the
+ * few that findings point at, and files without a finding never ask: their text is never hashed.
+ */
+export class LineHashes {
+  /** What to hash, until the first question. */
+  private pending: { text: string; wanted: Uint8Array; last: number } | undefined;
+  private his = new Uint32Array(0);
+  private los = new Uint32Array(0);
+  /** 0 for a line not kept. */
+  private counts = new Uint32Array(0);
 
   /**
-   * hash = 37·hash + code − 37^BLOCK·outgoing (mod 2^64), and the window moves on. Math.imul gives each
-   * product's low 32 bits exactly; the carries come from the exact double products (under 2^48).
+   * The hashes of `text`'s lines 1..last flagged 1 in `wanted` (indexed by line), as `lineHashes` gives
+   * them. Lines after `last` are not hashed. `text` is kept until the first `get`.
    */
-  const push = (code: number) => {
-    const outgoing = window[slot]!;
-    window[slot] = code;
-    let nextLo = (Math.imul(lo, 37) >>> 0) + code;
-    let nextHi = Math.imul(hi, 37) + (((lo * 37) / TWO_32) | 0);
-    if (nextLo >= TWO_32) {
-      nextLo -= TWO_32;
-      nextHi += 1;
-    }
-    if (outgoing !== 0) {
-      nextLo -= Math.imul(OUTGOING.lo, outgoing) >>> 0;
-      nextHi -= Math.imul(OUTGOING.hi, outgoing) + (((OUTGOING.lo * outgoing) / TWO_32) | 0);
-      if (nextLo < 0) {
-        nextLo += TWO_32;
-        nextHi -= 1;
-      }
-    }
-    lo = nextLo;
-    hi = nextHi >>> 0;
-    slot = slot === BLOCK - 1 ? 0 : slot + 1;
-  };
-
-  const feed = (raw: number) => {
-    let code = raw;
-    if (code === SPACE || code === TAB || (afterCr && code === LF)) {
-      afterCr = false;
-      return;
-    }
-    afterCr = code === CR;
-    if (afterCr) code = LF;
-    if (startsLine[slot] !== 0) emit();
-    if (atLineStart) {
-      atLineStart = false;
-      startsLine[slot] = ++line;
-    }
-    if (code === LF) atLineStart = true;
-    push(code);
-  };
-
-  for (let i = 0; i < text.length && !done; i++) feed(text.charCodeAt(i));
-  if (!done) feed(END_OF_FILE);
-  for (let i = 0; i < BLOCK && !done; i++) {
-    if (startsLine[slot] !== 0) emit();
-    push(0);
+  constructor(text: string, wanted: Uint8Array, last: number) {
+    this.pending = { text, wanted, last };
   }
-  return out;
+
+  get(line: number): string | undefined {
+    if (this.pending) this.hash(this.pending);
+    const n = this.counts[line];
+    return n ? formatHash(this.his[line]!, this.los[line]!, n) : undefined;
+  }
+
+  private hash({ text, wanted, last }: { text: string; wanted: Uint8Array; last: number }): void {
+    this.pending = undefined;
+    const size = Math.min(last, wanted.length - 1) + 1;
+    const his = new Uint32Array(size);
+    const los = new Uint32Array(size);
+    const counts = new Uint32Array(size);
+    hashLines(text, last, (line, hi, lo, n) => {
+      if (line >= size || wanted[line] !== 1) return;
+      his[line] = hi;
+      los[line] = lo;
+      counts[line] = n;
+    });
+    this.his = his;
+    this.los = los;
+    this.counts = counts;
+  }
+}
+
+/** A file's bytes decoded as upload-sarif decodes the file it reads from disk (a BOM is a character). */
+export function lineHashText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** `lineHashes` of a file's bytes, decoded as upload-sarif decodes the file it reads from disk. */
@@ -127,6 +227,5 @@ export function lineHashesOfBytes(
   wanted: (line: number) => boolean,
   upTo?: number,
 ): Map<number, string> {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return lineHashes(text, wanted, upTo);
+  return lineHashes(lineHashText(bytes), wanted, upTo);
 }

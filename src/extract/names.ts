@@ -11,9 +11,12 @@ const WRAPPERS = new Set([
 ]);
 
 const MAX_NAME = 120;
+const PLAIN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Canonical spelling: single spaces, none around `::`, `operator ==` → `operator==`. */
 export function cleanName(text: string): string {
+  // Most names are one plain identifier, which every rewrite below leaves as it is.
+  if (text.length <= MAX_NAME && PLAIN.test(text)) return text;
   const name = text
     .replace(/\s+/g, ' ')
     .replace(/\s*::\s*/g, '::')

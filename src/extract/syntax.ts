@@ -5,9 +5,12 @@
 // Every question asked of a web-tree-sitter node or cursor crosses into WebAssembly, so the copy walks
 // one TreeCursor and asks each node the least it can: type and field always, positions only for nodes
 // it keeps. Punctuation that no field names is unreachable for a reader of the copy and is skipped
-// whole. The walk is iterative: 5,000 nested blocks must not overflow the call stack.
+// whole. The walk is iterative: 5,000 nested blocks must not overflow the call stack. It calls the
+// cursor exports directly where it can (wasm-cursor.ts): web-tree-sitter's own TreeCursor methods spend
+// more time marshalling the cursor than moving it.
 import type { Language, Node, TreeCursor } from 'web-tree-sitter';
 import type { FunctionSyntax, SyntaxGrammar } from '../types.ts';
+import { type RawCursor, rawCursorApi } from './wasm-cursor.ts';
 
 /** The ERROR symbol's id in tree-sitter (`(TSSymbol)-1`); stored under the first unused id instead. */
 const ERROR_SYMBOL = 0xffff;
@@ -41,22 +44,17 @@ function grammarOf(language: Language): Grammar {
   return grammar;
 }
 
-/** Growable typed columns: sized from the first subtree's descendant count, doubled when short. */
+/**
+ * Growable typed columns, doubled when short. One set serves every copy in turn (copies are taken one at
+ * a time, synchronously): each copy then allocates only its own trimmed result.
+ */
 class Columns {
-  types: Uint16Array;
-  fields: Uint16Array;
-  starts: Uint32Array;
-  ends: Uint32Array;
-  parents: Int32Array;
+  types = new Uint16Array(1024);
+  fields = new Uint16Array(1024);
+  starts = new Uint32Array(1024);
+  ends = new Uint32Array(1024);
+  parents = new Int32Array(1024);
   length = 0;
-
-  constructor(capacity: number) {
-    this.types = new Uint16Array(capacity);
-    this.fields = new Uint16Array(capacity);
-    this.starts = new Uint32Array(capacity);
-    this.ends = new Uint32Array(capacity);
-    this.parents = new Int32Array(capacity);
-  }
 
   push(type: number, field: number, start: number, end: number, parent: number): number {
     if (this.length === this.types.length) this.grow();
@@ -70,7 +68,7 @@ class Columns {
   }
 
   private grow(): void {
-    const size = Math.max(16, this.types.length * 2);
+    const size = this.types.length * 2;
     const widen = <T extends Uint16Array | Uint32Array | Int32Array>(from: T, to: T): T => {
       to.set(from);
       return to;
@@ -83,20 +81,60 @@ class Columns {
   }
 }
 
+let scratch = new Columns();
+/** A scratch grown past this many nodes (a giant function) is replaced before the next copy, not kept. */
+const SCRATCH_KEEP = 1 << 16;
+
+/** The shared columns, emptied. */
+function emptyColumns(): Columns {
+  if (scratch.types.length > SCRATCH_KEEP) scratch = new Columns();
+  scratch.length = 0;
+  return scratch;
+}
+
+/** The public TreeCursor seen through the same questions as the direct calls. */
+function publicCursor(cursor: TreeCursor): RawCursor {
+  return {
+    typeId: () => cursor.nodeTypeId,
+    fieldId: () => cursor.currentFieldId,
+    startIndex: () => cursor.startIndex,
+    endIndex: () => cursor.endIndex,
+    gotoFirstChild: () => cursor.gotoFirstChild(),
+    gotoNextSibling: () => cursor.gotoNextSibling(),
+    gotoParent: () => cursor.gotoParent(),
+  };
+}
+
+/** Runs `copyFrom` on `cursor` through the direct calls when they are available. */
+function copyAt(cursor: TreeCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+  const api = rawCursorApi();
+  if (!api) {
+    copyFrom(publicCursor(cursor), grammar, from, out, siblings);
+    return;
+  }
+  const raw = api.open(cursor);
+  try {
+    copyFrom(raw, grammar, from, out, siblings);
+  } finally {
+    api.close(cursor);
+  }
+}
+
 /**
  * Copies the node under the cursor and its subtree into `out`, offsets shifted by -from; with `siblings`,
  * then each following sibling of that node and its subtree too.
  */
-function copyFrom(cursor: TreeCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+function copyFrom(cursor: RawCursor, grammar: Grammar, from: number, out: Columns, siblings: boolean): void {
+  const named = grammar.tables.named;
   let parent = -1;
   let depth = 0;
   for (;;) {
-    const symbol = cursor.nodeTypeId;
+    const symbol = cursor.typeId();
     const type = symbol === ERROR_SYMBOL ? grammar.errorId : symbol;
     // A top-level node's field belongs to the tree it was cut from, not to the copy.
-    const field = depth === 0 ? 0 : cursor.currentFieldId;
-    if (grammar.tables.named[type] || field !== 0) {
-      const index = out.push(type, field, cursor.startIndex - from, cursor.endIndex - from, parent);
+    const field = depth === 0 ? 0 : cursor.fieldId();
+    if (named[type] || field !== 0) {
+      const index = out.push(type, field, cursor.startIndex() - from, cursor.endIndex() - from, parent);
       if (cursor.gotoFirstChild()) {
         parent = index;
         depth++;
@@ -116,17 +154,24 @@ function copyFrom(cursor: TreeCursor, grammar: Grammar, from: number, out: Colum
   }
 }
 
+/**
+ * The columns filled so far as one FunctionSyntax: the five arrays are views of a single buffer (one
+ * allocation per function instead of five), 4-byte columns first so every view is aligned.
+ */
 function trimmed(text: string, columns: Columns, grammar: Grammar): FunctionSyntax {
   const n = columns.length;
-  return {
-    text,
-    types: columns.types.slice(0, n),
-    fields: columns.fields.slice(0, n),
-    starts: columns.starts.slice(0, n),
-    ends: columns.ends.slice(0, n),
-    parents: columns.parents.slice(0, n),
-    grammar: grammar.tables,
-  };
+  const buffer = new ArrayBuffer(n * 16);
+  const starts = new Uint32Array(buffer, 0, n);
+  const ends = new Uint32Array(buffer, n * 4, n);
+  const parents = new Int32Array(buffer, n * 8, n);
+  const types = new Uint16Array(buffer, n * 12, n);
+  const fields = new Uint16Array(buffer, n * 14, n);
+  starts.set(columns.starts.subarray(0, n));
+  ends.set(columns.ends.subarray(0, n));
+  parents.set(columns.parents.subarray(0, n));
+  types.set(columns.types.subarray(0, n));
+  fields.set(columns.fields.subarray(0, n));
+  return { text, types, fields, starts, ends, parents, grammar: grammar.tables };
 }
 
 /**
@@ -138,12 +183,12 @@ function trimmed(text: string, columns: Columns, grammar: Grammar): FunctionSynt
 export function copyDefinitionSyntax(first: Node, last: Node, text: string, from: number): FunctionSyntax {
   const end = last.endIndex;
   const grammar = grammarOf(first.tree.language);
-  const columns = new Columns(first.descendantCount);
+  const columns = emptyColumns();
   const cursor = first.walk();
   try {
     for (let top: Node | null = first; top; top = top.endIndex < end ? top.nextSibling : null) {
       if (top !== first) cursor.reset(top);
-      copyFrom(cursor, grammar, from, columns, false);
+      copyAt(cursor, grammar, from, columns, false);
     }
   } finally {
     cursor.delete();
@@ -154,10 +199,10 @@ export function copyDefinitionSyntax(first: Node, last: Node, text: string, from
 /** The syntax of a whole parsed text (a function parsed on its own): the root's children are the top level. */
 export function copyRootSyntax(root: Node, text: string): FunctionSyntax {
   const grammar = grammarOf(root.tree.language);
-  const columns = new Columns(root.descendantCount);
+  const columns = emptyColumns();
   const cursor = root.walk();
   try {
-    if (cursor.gotoFirstChild()) copyFrom(cursor, grammar, 0, columns, true);
+    if (cursor.gotoFirstChild()) copyAt(cursor, grammar, 0, columns, true);
   } finally {
     cursor.delete();
   }

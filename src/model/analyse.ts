@@ -168,19 +168,27 @@ export function startAnalysis(backend: Backend, options: AnalyseOptions = {}): A
   /** Asks the backend; runs inside the pool, so it holds one of the `concurrency` slots. */
   async function ask(fn: FunctionInput): Promise<AnalyseOutcome> {
     if (stop.signal.aborted) return stopSkip(false);
+    if (backend.signalOnlyChecked) return askWith(fn, stop.signal);
     // Each question gets its own signal, relayed from the shared one: the HTTP client adds a listener per
     // request, and those must go away with the question rather than pile up on one long-lived signal.
     const question = new AbortController();
     const relay = () => question.abort(stop.signal.reason);
     stop.signal.addEventListener('abort', relay, { once: true });
     try {
-      return noteOutcome({ verdict: await Promise.race([backend.analyse(fn, question.signal), stopped]) });
+      return await askWith(fn, question.signal);
+    } finally {
+      stop.signal.removeEventListener('abort', relay);
+    }
+  }
+
+  /** The question itself, with the signal the backend gets. */
+  async function askWith(fn: FunctionInput, questionSignal: AbortSignal): Promise<AnalyseOutcome> {
+    try {
+      return noteOutcome({ verdict: await Promise.race([backend.analyse(fn, questionSignal), stopped]) });
     } catch (error) {
       if (stop.signal.aborted) return stopSkip(true);
       if (error instanceof TooLongError) return skipped('too-long', error.message);
       return noteOutcome(skipped('backend-error', error instanceof Error ? error.message : String(error)));
-    } finally {
-      stop.signal.removeEventListener('abort', relay);
     }
   }
 

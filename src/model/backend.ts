@@ -24,6 +24,13 @@ export interface Backend {
    * changed function's syntax tree, which saves parsing the function again.
    */
   readonly usesSyntax?: boolean;
+  /**
+   * Only checks the signal it is given (`throwIfAborted`) and never listens on it (the rules backend,
+   * which answers in this process). analyse.ts then hands it the run's own signal rather than making a
+   * fresh one per question, which is there so that listeners an HTTP client adds go away with their
+   * question.
+   */
+  readonly signalOnlyChecked?: boolean;
   /** Releases sockets, parsers and the like. */
   close?(): Promise<void>;
 }

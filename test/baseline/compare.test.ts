@@ -2,7 +2,7 @@
 // states its findings get, what counts as fixed, and what happens when the base side cannot be judged.
 import { describe, expect, it } from 'vitest';
 import { compareWithBase } from '../../src/baseline/compare.ts';
-import { lineSimilarity, matchBaseFunctions } from '../../src/baseline/match.ts';
+import { lineSimilarity, matchBaseFunctions, moveCandidates, moveSources } from '../../src/baseline/match.ts';
 import { fixedOf, sideOf, stateOf } from '../../src/baseline/states.ts';
 import { extractFunctions } from '../../src/extract/functions.ts';
 import { findChangedFunctions } from '../../src/extract/index.ts';
@@ -259,6 +259,33 @@ describe('matchBaseFunctions', () => {
     expect(
       matchBaseFunctions([head], [modified('src/copy.c')], new Map([['src/copy.c', [fnOf()]]])).size,
     ).toBe(0);
+  });
+
+  it('moveSources answers on moveCandidates as on the whole change', () => {
+    // files that lost a line naming a function, files that lost other lines, added files, context only
+    const lost = (path: string, texts: string[], extra: Partial<FileChange> = {}): FileChange =>
+      modified(path, {
+        wholeFile: false,
+        oldHunks: [texts.map((text, i) => ({ text, deleted: i % 2 === 0 }))],
+        ...extra,
+      });
+    const changes = [
+      lost('a.c', ['  run (x);', 'int y;', 'other();']),
+      lost('b.c', ['keep();', 'run(z);']),
+      lost('c.c', ['  ns::run(1);'], { status: 'added' }),
+      lost('d.c', ['parse(p);', 'run(q);', 'Widget::~Widget();']),
+      modified('e.c'),
+      lost('f.c', ['  run(x);'], { status: 'renamed', oldPath: 'old/f.c' }),
+    ];
+    const candidates = moveCandidates(changes);
+    expect(candidates.map((c) => c.path)).toEqual(['a.c', 'b.c', 'd.c', 'f.c']);
+    for (const name of ['run', 'ns::run', 'parse', 'other', 'Widget::~Widget', 'missing'])
+      for (const own of [undefined, ...changes])
+        expect(moveSources(name, own, candidates), `${name} from ${own?.path}`).toEqual(
+          moveSources(name, own, changes),
+        );
+    expect(moveSources('run', changes[1], changes).map((c) => c.path)).toEqual(['a.c', 'f.c']);
+    expect(moveCandidates([modified('x.c', { status: 'added' })])).toEqual([]);
   });
 
   it('lineSimilarity is 1 for the same lines whatever the indentation, 0 for nothing shared', () => {

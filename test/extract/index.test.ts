@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseUnifiedDiff, wholeFileChange } from '../../src/diff/parse.ts';
 import { findChangedFunctions } from '../../src/extract/index.ts';
+import { lineHashesOfBytes } from '../../src/extract/line-hash.ts';
 
 const root = new URL('../testdata/extract/project/', import.meta.url);
 const diff = await readFile(new URL('../testdata/diff/project.diff', import.meta.url), 'utf8');
@@ -60,8 +61,17 @@ describe('findChangedFunctions on the project fixture', () => {
     // GitHub's line hash of every line inside a changed function, for the SARIF writer.
     const { functions } = await run();
     const reserve = functions.find((f) => f.name === 'bb_reserve')!;
-    for (let line = reserve.start; line <= reserve.end; line++)
+    const bytes = (await readProject('src/bytebuf.c'))!;
+    const fromBytes = lineHashesOfBytes(bytes, () => true);
+    for (let line = reserve.start; line <= reserve.end; line++) {
       expect(bytebuf?.lineHashes?.get(line)).toMatch(/^[0-9a-f]+:\d+$/);
+      expect(bytebuf?.lineHashes?.get(line)).toBe(fromBytes.get(line));
+    }
+    // and none for lines outside every changed function
+    const outside = Array.from({ length: 400 }, (_, i) => i + 1).filter(
+      (line) => !functions.some((f) => f.file === 'src/bytebuf.c' && f.start <= line && line <= f.end),
+    );
+    for (const line of outside) expect(bytebuf?.lineHashes?.get(line)).toBeUndefined();
     expect(files.find((f) => f.path === 'src/latin1.c')?.lossyDecode).toBe(true);
     expect(files.find((f) => f.path === 'src/ring.h')?.lang).toBe('cpp');
   });
@@ -273,4 +283,26 @@ describe('findChangedFunctions on hard inputs', () => {
     expect(most).toBe(8);
     expect(files.map((f) => f.path)).toEqual(paths);
   });
+});
+
+describe('line hashes of files whose decoded text is not what GitHub hashes', () => {
+  // Extraction drops a BOM and reads invalid UTF-8 as latin1; GitHub hashes the file as UTF-8 with the
+  // BOM as a character and U+FFFD for invalid bytes. The hashes must be GitHub's either way.
+  const source = 'int f(int x)\n{\n    return x + 1; /* caf\xe9 */\n}\n';
+  const cases: [string, Uint8Array][] = [
+    ['utf8.c', new Uint8Array(Buffer.from(source, 'utf8'))],
+    ['bom.c', Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from(source, 'utf8')])],
+    ['latin1.c', new Uint8Array(Buffer.from(source, 'latin1'))],
+  ];
+  for (const [path, bytes] of cases) {
+    it(`are GitHub's for ${path}`, async () => {
+      const { files, functions } = await findChangedFunctions(
+        [wholeFileChange(path, 'added')],
+        async () => bytes,
+      );
+      expect(functions).toHaveLength(1);
+      const expected = lineHashesOfBytes(bytes, () => true);
+      for (let line = 1; line <= 4; line++) expect(files[0]!.lineHashes?.get(line)).toBe(expected.get(line));
+    });
+  }
 });

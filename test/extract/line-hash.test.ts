@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineHashes, lineHashesOfBytes } from '../../src/extract/line-hash.ts';
+import { LineHashes, lineHashes, lineHashesOfBytes } from '../../src/extract/line-hash.ts';
 
 /** Every line's hash, in line order. */
 const all = (text: string) => [...lineHashes(text).entries()].sort((a, b) => a[0] - b[0]).map(([, h]) => h);
@@ -89,5 +89,39 @@ describe('lineHashes (GitHub primaryLocationLineHash)', () => {
     const bom = Uint8Array.from([0xef, 0xbb, 0xbf, ...Buffer.from('int x;\n')]);
     expect(lineHashesOfBytes(bom, () => true).get(1)).toBe(lineHashes('\ufeffint x;\n').get(1));
     expect(lineHashesOfBytes(bom, () => true).get(1)).not.toBe(lineHashes('int x;\n').get(1));
+  });
+
+  it('keeps the same values as numbers (LineHashes) for the lines flagged, up to the last asked for', () => {
+    // repeated stretches (counters past 1), blank and whitespace-only lines, CR, CRLF and a trailing line
+    const unit = 'int f(void)\r\n{\n\treturn 0;\r}\n\n   \n';
+    const text = `${unit.repeat(40)}/* tail */\nint x;`;
+    const full = lineHashes(text);
+    const lines = full.size;
+    const wanted = new Uint8Array(lines + 1);
+    for (let line = 1; line <= lines; line += 3) wanted[line] = 1;
+    for (const last of [lines, 100, 1]) {
+      const kept = new LineHashes(text, wanted, last);
+      for (let line = 0; line <= lines + 2; line++) {
+        const expected = line >= 1 && line <= last && wanted[line] === 1 ? full.get(line) : undefined;
+        expect(kept.get(line), `line ${line} of ${last}`).toBe(expected);
+      }
+    }
+    expect(full.get(7)).toMatch(/:\d+$/);
+    // the counters did climb (stretches repeat until the last ones run into the tail)
+    expect(Math.max(...[...full.values()].map((h) => Number(h.split(':')[1])))).toBeGreaterThan(30);
+  });
+
+  it('counts occurrences exactly past many distinct hashes (the table grows)', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `line ${i % 1700}`).join('\n');
+    const full = lineHashes(text);
+    const wanted = new Uint8Array(5001).fill(1);
+    const kept = new LineHashes(text, wanted, 5000);
+    const counts = new Map<string, number>();
+    for (let line = 1; line <= 5000; line++) {
+      expect(kept.get(line)).toBe(full.get(line));
+      const [hash, n] = full.get(line)!.split(':');
+      counts.set(hash!, (counts.get(hash!) ?? 0) + 1);
+      expect(Number(n)).toBe(counts.get(hash!));
+    }
   });
 });

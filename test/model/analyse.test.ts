@@ -211,6 +211,46 @@ describe('analyseAll outcome mapping', () => {
     expect(outcomes.map((o) => skipOf(o)?.reason)).toEqual(['budget-exhausted', 'budget-exhausted']);
   });
 
+  it('hands a backend that only checks the signal the run’s own, and still stops it at the budget', async () => {
+    // Without the flag every question gets a signal of its own (listeners an HTTP client adds go away
+    // with it); with it the run's signal serves every question, and outcomes are the same.
+    const seen = (signalOnlyChecked: boolean) => {
+      const signals: AbortSignal[] = [];
+      const backend: Backend = {
+        ...scripted(async () => yes),
+        ...(signalOnlyChecked ? { signalOnlyChecked } : {}),
+        analyse: async (_fn, signal) => {
+          signals.push(signal!);
+          signal!.throwIfAborted();
+          return yes;
+        },
+      };
+      return { backend, signals };
+    };
+    const fresh = seen(false);
+    const shared = seen(true);
+    const [a, b] = await Promise.all([
+      analyseAll(inputs(6), fresh.backend, { concurrency: 2 }),
+      analyseAll(inputs(6), shared.backend, { concurrency: 2 }),
+    ]);
+    expect(b).toEqual(a);
+    expect(new Set(fresh.signals).size).toBe(6);
+    expect(new Set(shared.signals).size).toBe(1);
+    // the shared signal is the run's: the budget still ends a question in flight
+    const hanging: Backend = { ...scripted(() => new Promise<Verdict>(() => {})), signalOnlyChecked: true };
+    const outcomes = await analyseAll(inputs(2), hanging, { budgetMs: 50 });
+    expect(outcomes.map((o) => skipOf(o)?.reason)).toEqual(['budget-exhausted', 'budget-exhausted']);
+    // and errors map as for any backend
+    const failing: Backend = {
+      ...scripted(async () => {
+        throw new BackendError('broken', false);
+      }),
+      signalOnlyChecked: true,
+    };
+    const failed = await analyseAll(inputs(1), failing, {});
+    expect(skipOf(failed[0])).toEqual({ reason: 'backend-error', detail: 'broken' });
+  });
+
   it('goes on without the cache when it fails, and says so', async () => {
     const errors: string[] = [];
     const broken = {

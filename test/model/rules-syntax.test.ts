@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSource, extractFunctions, findChangedFunctions, languageOf } from '../../src/extract/index.ts';
+import { prepare } from '../../src/extract/preprocess.ts';
 import { verdictCacheKey } from '../../src/model/analyse.ts';
 import type { Backend } from '../../src/model/backend.ts';
 import { createRulesBackend } from '../../src/model/rules/index.ts';
@@ -30,6 +31,13 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
+/** Offsets where each line starts. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
 const change = (path: string, addedLines: number[]): FileChange => ({
   path,
   status: 'modified',
@@ -44,21 +52,27 @@ describe('the rules on the extraction’s syntax tree', () => {
     let functions = 0;
     let flagged = 0;
     let withoutSyntax = 0;
+    let blankedInside = 0;
     for (const path of sourceFiles(testdata)) {
       const { text } = decodeSource(new Uint8Array(readFileSync(path)));
       const lang = languageOf(path, text)!;
       const { functions: found } = await extractFunctions(text, lang, path, { keepSyntax: () => true });
+      const parsedText = prepare(text, lang, lineStarts(text)).text;
       for (const fn of found) {
         // A definition whose source is not exactly its syntax's (cut short at a missing brace, or run on
-        // to the end of an #if group) carries none: the backend parses its source alone.
+        // to the end of an #if group) carries none: the backend parses its source alone. So does one with
+        // something blanked inside before parsing (macros, a set-aside #if branch): the backend would see
+        // other code than the source.
         if (!fn.syntax) {
-          withoutSyntax++;
+          const from = text.indexOf(fn.source, lineStarts(text)[fn.start - 1]);
+          if (parsedText.slice(from, from + fn.source.length) !== fn.source) blankedInside++;
+          else withoutSyntax++;
           continue;
         }
         // the text the tree was parsed from: the source itself, or (with macros blanked before parsing)
         // the same lines and columns
         const parsed = fn.syntax!.text;
-        expect(parsed.length, `${path}:${fn.start}`).toBe(fn.source.length);
+        expect(parsed, `${path}:${fn.start}`).toBe(fn.source);
         const input = { source: fn.source, lang: fn.lang, name: fn.name, file: fn.file };
         const alone = await backend.analyse({ ...input, source: parsed });
         const reused = await backend.analyse({ ...input, syntax: fn.syntax });
@@ -71,6 +85,8 @@ describe('the rules on the extraction’s syntax tree', () => {
     expect(functions).toBeGreaterThan(100);
     expect(flagged).toBeGreaterThan(20);
     expect(withoutSyntax).toBeLessThan(functions / 20);
+    // the fixtures do blank macros inside some functions: those were parsed alone
+    expect(blankedInside).toBeGreaterThan(5);
   });
 
   it('reads the syntax it is given rather than parsing the source again', async () => {
@@ -80,6 +96,22 @@ describe('the rules on the extraction’s syntax tree', () => {
     // the source says nothing is wrong; only the tree carries the flaw
     const verdict = await backend.analyse({ source: 'void f(void) {}\n', lang: 'c', syntax });
     expect(verdict).toMatchObject({ vulnerable: true, rawAnswer: 'unbounded-copy', line: 4 });
+  });
+
+  it('keeps no syntax where macros were blanked inside, so the rules judge the code as written', async () => {
+    // `ALLOCA(10)` reads as a macro to set aside for the parse of the file; the rules must still see the
+    // stack allocation that `free` then releases, as a parse of the source alone shows it
+    const text =
+      'void f(void)\n{\n    int *data = NULL;\n    data = (int *)ALLOCA(10);\n    data[0] = 1;\n    free(data);\n}\n';
+    expect(prepare(text, 'c', lineStarts(text)).text).not.toContain('ALLOCA');
+    const { functions } = await extractFunctions(text, 'c', 'f.c', { keepSyntax: () => true });
+    expect(functions[0]!.syntax).toBeUndefined();
+    const alone = await backend.analyse({ source: functions[0]!.source, lang: 'c' });
+    expect(alone.rawAnswer).toBe('free-non-heap');
+    const readFile = async () => new TextEncoder().encode(text);
+    const { findings } = await runPipeline({ changes: [change('f.c', [4])], readFile, backend });
+    expect(findings.map((f) => f.ruleId)).toEqual(['vulnreview/CWE-other']);
+    expect(findings[0]!.verdict).toEqual(alone);
   });
 
   it('parses on its own where the extraction found a macro-named block rather than a definition', async () => {

@@ -57,6 +57,7 @@ export async function createRulesBackend(): Promise<Backend> {
     model,
     promptHash,
     usesSyntax: true,
+    signalOnlyChecked: true,
     async analyse(fn: FunctionInput, signal?: AbortSignal): Promise<Verdict> {
       signal?.throwIfAborted();
       let result: Awaited<ReturnType<RulesEngine['run']>>;

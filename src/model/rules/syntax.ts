@@ -163,6 +163,10 @@ const TYPE_SIZES: Record<string, number> = {
 
 /** Byte size of a named type; pointers are 8; structs and unknown typedefs are undefined. */
 export function typeSize(typeText: string): number | undefined {
+  // Every declaration asks: answer the common spellings without the regular expressions below, which
+  // leave a table key as it is and keep a trailing `*` last.
+  if (Object.hasOwn(TYPE_SIZES, typeText)) return TYPE_SIZES[typeText];
+  if (typeText.trimEnd().endsWith('*')) return 8;
   const t = typeText
     .replace(/\b(const|volatile|static|struct|register)\b/g, '')
     .replace(/\s+/g, ' ')
