@@ -12,12 +12,13 @@
 // nlohmann-json3-dev libprotobuf-dev qtbase5-dev libboost-dev). Whatever is missing is said and
 // skipped; the script always exits 0, and `npm test` never depends on it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative } from 'node:path';
 import { decodeSource } from '../src/extract/decode.ts';
 import { extractFunctions, type FunctionDef } from '../src/extract/functions.ts';
 import { languageOf } from '../src/extract/language.ts';
+import { walkFiles } from './files.ts';
 
 interface Project {
   name: string;
@@ -119,25 +120,11 @@ interface Disagreement {
   sort?: 'announced' | 'ctags-macro' | 'ctags-overlong' | 'ctags-template' | 'read';
 }
 
-function* walk(dir: string): Generator<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile()) yield full;
-  }
-}
-
 function filesOf(project: Project): string[] {
   const roots = project.only ? project.only.map((d) => join(project.root, d)) : [project.root];
   const files: string[] = [];
   for (const root of roots) {
-    for (const full of walk(root)) {
+    for (const full of walkFiles(root)) {
       const rel = relative(project.root, full);
       if (project.skip?.test(rel)) continue;
       if (languageOf(full) === undefined) continue;

@@ -7,7 +7,7 @@
 // fresh CI machine. Files over MAX_FILE_BYTES are left out: the 17 MB tree-sitter-cpp parser.c is one
 // giant table that would dominate the run without saying anything new.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wholeFileChange } from '../src/diff/parse.ts';
@@ -17,6 +17,7 @@ import { languageOf } from '../src/extract/language.ts';
 import { createParser } from '../src/extract/languages.ts';
 import { prepare } from '../src/extract/preprocess.ts';
 import type { Lang } from '../src/types.ts';
+import { walkFiles } from './files.ts';
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 const MIN_CORPUS_BYTES = 5 * 1024 * 1024;
@@ -31,25 +32,11 @@ interface CorpusFile {
   lang: Lang;
 }
 
-function* walk(dir: string): Generator<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile()) yield full;
-  }
-}
-
 function loadCorpus(root: string): { files: CorpusFile[]; left: string[] } {
   const seen = new Set<string>();
   const files: CorpusFile[] = [];
   const left: string[] = [];
-  for (const full of walk(join(root, 'node_modules'))) {
+  for (const full of walkFiles(join(root, 'node_modules'))) {
     const path = relative(root, full);
     if (languageOf(path) === undefined) continue;
     const size = statSync(full).size;

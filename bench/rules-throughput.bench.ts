@@ -7,7 +7,7 @@
 // Data: ../shared/data/juliet-01.jsonl and sven-train.jsonl (each sample's source treated as a file, so
 // extraction finds its function as a scan would), and the C/C++ code under node_modules (always present).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSource } from '../src/extract/decode.ts';
@@ -18,6 +18,7 @@ import { checkTree, RulesEngine } from '../src/model/rules/engine.ts';
 import { createRulesBackend } from '../src/model/rules/index.ts';
 import { type SyntaxNode, syntaxTree } from '../src/model/rules/tree.ts';
 import type { FunctionSyntax, Lang } from '../src/types.ts';
+import { walkFiles } from './files.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(root, '..', 'shared', 'data');
@@ -48,24 +49,10 @@ async function measure(work: () => Promise<void> | void): Promise<number> {
   return best;
 }
 
-function* walk(dir: string): Generator<string> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile()) yield full;
-  }
-}
-
 function nodeModulesCode(): Input {
   const seen = new Set<string>();
   const files: Input['files'] = [];
-  for (const path of walk(join(root, 'node_modules'))) {
+  for (const path of walkFiles(join(root, 'node_modules'))) {
     if (languageOf(path) === undefined || statSync(path).size > MAX_FILE_BYTES) continue;
     const bytes = new Uint8Array(readFileSync(path));
     const hash = createHash('sha1').update(bytes).digest('hex');
