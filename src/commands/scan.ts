@@ -286,7 +286,7 @@ export async function scan(options: ScanOptions, io: ScanIo): Promise<number> {
   const explained = result.explanations;
   if (explained?.failed)
     io.stderr(
-      `vulnreview: warning: ${explained.failed} explanation(s) failed; those findings stand without one (first: ${explained.failures[0] ?? 'unknown'})\n`,
+      `vulnreview: warning: ${count(explained.failed, 'explanation')} failed; those findings stand without one (first: ${explained.failures[0] ?? 'unknown'})\n`,
     );
   for (const w of fileWarnings(result.files)) io.stderr(`vulnreview: warning: ${w}\n`);
   for (const w of gate.warnings) io.stderr(`vulnreview: warning: ${w}\n`);
